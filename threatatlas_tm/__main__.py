@@ -1,0 +1,3 @@
+from threatatlas_tm.cli import main
+
+raise SystemExit(main())

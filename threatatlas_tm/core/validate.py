@@ -1,0 +1,59 @@
+"""The validation pipeline: bytes → text → YAML → schema → model → model rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from threatatlas_tm.core.build import build_model
+from threatatlas_tm.core.locate import anchor_node, locate
+from threatatlas_tm.core.model import ThreatModel
+from threatatlas_tm.core.problems import Level, Problem, json_path, sorted_problems
+from threatatlas_tm.core.rules import model_findings
+from threatatlas_tm.core.schema import schema_problems
+from threatatlas_tm.core.source import check_text, read_bytes
+from threatatlas_tm.core.yamlload import YamlDocument, parse_yaml
+
+
+@dataclass(frozen=True)
+class FileReport:
+    file: str
+    problems: tuple[Problem, ...]
+    model: ThreatModel | None  # present once the document is schema-valid
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.level is Level.ERROR)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_bytes(file: str, data: bytes) -> FileReport:
+    source, problem = check_text(file, data)
+    if source is None:
+        return FileReport(file, (problem,) if problem else (), None)
+    parsed = parse_yaml(source)
+    if parsed.document is None:
+        return FileReport(file, tuple(sorted_problems(list(parsed.problems))), None)
+    problems = list(parsed.problems)
+    found_in_schema = schema_problems(file, parsed.document)
+    problems += found_in_schema
+    model = None
+    if not found_in_schema:
+        model = build_model(file, parsed.document)
+        problems += _model_problems(file, parsed.document, model)
+    return FileReport(file, tuple(sorted_problems(problems)), model)
+
+
+def _model_problems(file: str, document: YamlDocument, model: ThreatModel) -> list[Problem]:
+    problems = []
+    for rule, finding in model_findings(model):
+        node = anchor_node(locate(document.root, finding.path))
+        problems.append(Problem(file, node.span, rule.id, finding.message, finding.hint, json_path(finding.path), rule.level))
+    return problems
+
+
+def check_file(path: Path) -> FileReport:
+    return check_bytes(str(path), read_bytes(path))

@@ -1,0 +1,75 @@
+"""The format reference, generated from the JSON Schema so the two cannot drift."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+_SCALAR_NAMES = {"id": "id", "text": "text", "markdown": "Markdown text", "date": "date (YYYY-MM-DD)",
+                 "email": "e-mail", "url": "URL", "score": "integer 1–5"}
+
+
+def _resolve(root: dict[str, Any], schema: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    ref = schema.get("$ref")
+    if not ref:
+        return None, schema
+    name = ref.rsplit("/", 1)[-1]
+    return name, root["$defs"][name]
+
+
+def _type_of(root: dict[str, Any], schema: dict[str, Any]) -> str:
+    name, target = _resolve(root, schema)
+    if name in _SCALAR_NAMES:
+        return _SCALAR_NAMES[name]
+    if name:
+        return f"[{name}](#{name})"
+    if "enum" in schema:
+        return "one of " + ", ".join(f"`{v}`" for v in schema["enum"])
+    if "const" in schema:
+        return f"`{schema['const']}`"
+    if schema.get("type") == "array":
+        return "list of " + _type_of(root, schema["items"])
+    if schema.get("type") == "object":
+        return "mapping (below)"
+    if schema.get("type") == "integer" and "minimum" in schema:
+        return f"integer ≥ {schema['minimum']}"
+    return str(schema.get("type", "any"))
+
+
+def _table(root: dict[str, Any], schema: dict[str, Any]) -> Iterator[str]:
+    required = set(schema.get("required", ()))
+    yield "| key | type | required | description |"
+    yield "|---|---|---|---|"
+    for key, prop in schema["properties"].items():
+        description = prop.get("description") or _resolve(root, prop)[1].get("description", "")
+        default = f" Default: `{prop['default']}`." if "default" in prop else ""
+        yield f"| `{key}` | {_type_of(root, prop)} | {'yes' if key in required else 'no'} | {description}{default} |"
+
+
+def _sections(root: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield "top level", root
+    for name, definition in root["$defs"].items():
+        if definition.get("type") == "object":
+            yield name, definition
+            for key, prop in definition["properties"].items():
+                if prop.get("type") == "object":
+                    yield f"{name}.{key}", prop
+
+
+def render_reference(root: dict[str, Any]) -> str:
+    lines = [
+        f"# {root['title']}",
+        "",
+        "Generated from the JSON Schema by `threatatlas-tm schema --format markdown`; do not edit by hand.",
+        "",
+        root["description"],
+        "",
+        f"Schema id: `{root['$id']}`. Every mapping is closed: keys not listed here are errors.",
+        "",
+    ]
+    for title, schema in _sections(root):
+        anchor = f'<a id="{title}"></a>' if "." not in title and title != "top level" else ""
+        lines += [f"## {title}{anchor}", "", schema.get("description", ""), "", *_table(root, schema), ""]
+    lines += ["## Value forms", ""]
+    lines += [f"- **{label}**: {root['$defs'][name]['description']}" for name, label in _SCALAR_NAMES.items()]
+    return "\n".join(lines) + "\n"
