@@ -103,6 +103,9 @@ def _describe(keyword: str, found: Located, error: Any) -> tuple[str, str]:
     name = _where(tuple(error.absolute_path))
     if keyword == "type":
         return _type_message(name, node, value, schema["type"])
+    if keyword == "const" and name == "threatatlas":
+        return (f"threatatlas is {_shown(node, value)}; this version of threatatlas-tm reads format 1",
+                "write 'threatatlas: 1', or upgrade threatatlas-tm to read a newer format")
     if keyword in ("enum", "const"):
         options = schema.get("enum", [schema.get("const")])
         shown = ", ".join(str(o) for o in options)

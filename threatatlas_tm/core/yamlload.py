@@ -16,7 +16,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from threatatlas_tm.core.problems import FILE_START, Problem, Span
-from threatatlas_tm.core.source import SourceText
+from threatatlas_tm.core.source import SourceText, position_of
 
 MAX_DEPTH = 64
 MIN_ALIAS_BUDGET = 100_000  # aliases may add at most max(this, nodes in the file) nodes
@@ -40,7 +40,7 @@ _PLAIN_DATA_TAGS = {
 _SYNTAX_HINTS = {
     "that cannot start any token": "YAML is indented with spaces only; replace tabs and check "
     "that the line does not start with a reserved character such as '@' or '`' (quote it)",
-    "mapping values are not allowed here": "a value that contains ': ' must be quoted, "
+    "mapping values are not allowed": "a value that contains ': ' must be quoted, "
     "or the line is indented deeper than its key",
     "could not find expected ':'": "a key is missing its ':' or the line is indented wrongly",
     "did not find expected key": "check the indentation: items of one mapping must line up",
@@ -93,9 +93,10 @@ class _Composer:
         self.file = file
         self.problems: list[Problem] = []
         self.anchors: dict[str, tuple[Node, int]] = {}
-        self.node_count = 0
-        self.alias_nodes = 0
-        # frames: [node, node count at its start, pending key node or None, anchor]
+        self.node_count = 0  # nodes written in the file
+        self.alias_nodes = 0  # nodes that aliases repeat
+        self.weight = 0  # node_count + alias_nodes: the size of the expanded tree so far
+        # frames: [node, weight at its start, pending key node or None, anchor]
         self.stack: list[list[Any]] = []
         self.root: Node | None = None
 
@@ -131,6 +132,7 @@ class _Composer:
 
     def scalar(self, event: Any) -> Node:
         self.node_count += 1
+        self.weight += 1
         node = Node("scalar", event.start_mark, event.end_mark, None)
         node.text = text = event.value
         tag = event.tag
@@ -162,7 +164,7 @@ class _Composer:
     def unsupported_tag(self, event: Any) -> None:
         self.problem(
             mark_span(event.start_mark), "unsupported-tag",
-            f"the tag {event.tag} is not allowed: threat models hold plain data only",
+            f"the tag {event.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed: threat models hold plain data only",
             "remove the tag",
         )
 
@@ -175,17 +177,18 @@ class _Composer:
                          "check for runaway brackets or indentation")
             raise _Stop
         self.node_count += 1
+        self.weight += 1
         node = Node(kind, event.start_mark, event.end_mark, {} if kind == "map" else [])
         node.children = {} if kind == "map" else []
-        self.stack.append([node, self.node_count, None, getattr(event, "anchor", None)])
+        self.stack.append([node, self.weight, None, getattr(event, "anchor", None)])
 
     def close(self, event: Any) -> None:
-        node, start_count, _, anchor = self.stack.pop()
+        node, start_weight, _, anchor = self.stack.pop()
         node.end = event.end_mark
         if node.kind == "map" and "<<" in node.children:
             self.merge(node)
         if anchor:
-            self.anchors[anchor] = (node, self.node_count - start_count + 1)
+            self.anchors[anchor] = (node, self.weight - start_weight + 1)
         self.attach(node)
 
     def alias(self, event: Any) -> None:
@@ -196,6 +199,7 @@ class _Composer:
             raise _Stop
         node, size = found
         self.alias_nodes += size
+        self.weight += size
         if self.alias_nodes > max(MIN_ALIAS_BUDGET, self.node_count):
             self.problem(mark_span(event.start_mark), "alias-bomb",
                          "aliases expand to more nodes than the whole file holds (a 'billion laughs' pattern)",
@@ -291,14 +295,21 @@ def _construct(tag: str, text: str) -> Any:
     return method(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
 
 
-def _syntax_problem(file: str, error: yaml.YAMLError) -> Problem:
+def _syntax_problem(source: SourceText, error: yaml.YAMLError) -> Problem:
+    if isinstance(error, yaml.reader.ReaderError):
+        return Problem(source.file, position_of(source.data, error.position), "yaml-syntax",
+                       f"character {error.character!r} is not allowed in YAML text",
+                       "remove the control character or write it as an escape inside double quotes")
     mark = getattr(error, "problem_mark", None)
     span = mark_span(mark) if mark is not None else FILE_START
     problem = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
     message = f"{context}: {problem}" if context else problem
+    if "maximum nesting depth" in message:  # libyaml's own limit, met before ours on flow brackets
+        return Problem(source.file, span, "too-deep", "nesting is too deep for the YAML parser",
+                       "a threat model is at most a few levels deep; check for runaway brackets")
     hint = next((h for needle, h in _SYNTAX_HINTS.items() if needle in message), "fix the YAML syntax at this position")
-    return Problem(file, span, "yaml-syntax", message, hint)
+    return Problem(source.file, span, "yaml-syntax", message, hint)
 
 
 def parse_yaml(source: SourceText) -> ParseResult:
@@ -309,7 +320,7 @@ def parse_yaml(source: SourceText) -> ParseResult:
     except _Stop:
         return ParseResult(None, tuple(composer.problems))
     except yaml.YAMLError as error:
-        return ParseResult(None, (*composer.problems, _syntax_problem(source.file, error)))
+        return ParseResult(None, (*composer.problems, _syntax_problem(source, error)))
     finally:
         if hasattr(parser, "dispose"):
             parser.dispose()
