@@ -96,6 +96,16 @@ def schema(show_path: bool, fmt: str) -> int:
     return ExitCode.OK
 
 
+@cli.command()
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+def rules(fmt: str) -> int:
+    """List every rule validate can report."""
+    from threatatlas_tm.render import rules_table
+
+    click.echo(rules_table.render_markdown() if fmt == "markdown" else rules_table.render_text(), nl=False)
+    return ExitCode.OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code, in this one place."""
     from threatatlas_tm.core.source import InputError

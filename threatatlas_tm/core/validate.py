@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +33,26 @@ class FileReport:
         return not self.errors
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """A model becomes hundreds of thousands of small acyclic objects; the cyclic collector
+    would rescan them again and again (measured: 2.5x the parse time at 10,000 threats).
+    Reference counting frees them all the same."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def check_bytes(file: str, data: bytes) -> FileReport:
+    with _gc_paused():
+        return _check_bytes(file, data)
+
+
+def _check_bytes(file: str, data: bytes) -> FileReport:
     source, problem = check_text(file, data)
     if source is None:
         return FileReport(file, (problem,) if problem else (), None)

@@ -138,8 +138,11 @@ class _Composer:
         tag = event.tag
         if tag is None and event.implicit[0]:
             node.plain = True
-            cached = _PLAIN_CACHE.get(text, _MISSING)
-            node.value = cached if cached is not _MISSING else _resolve_plain(text)
+            if text[:1] not in _IMPLICIT:  # most text: no YAML 1.1 type starts with this character
+                node.value = text
+            else:
+                cached = _PLAIN_CACHE.get(text, _MISSING)
+                node.value = cached if cached is not _MISSING else _resolve_plain(text)
         elif tag is None or tag == "!" or tag == _STR:
             node.value = text
         else:

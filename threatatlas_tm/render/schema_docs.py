@@ -68,8 +68,7 @@ def render_reference(root: dict[str, Any]) -> str:
         "",
     ]
     for title, schema in _sections(root):
-        anchor = f'<a id="{title}"></a>' if "." not in title and title != "top level" else ""
-        lines += [f"## {title}{anchor}", "", schema.get("description", ""), "", *_table(root, schema), ""]
+        lines += [f"## {title}", "", schema.get("description", ""), "", *_table(root, schema), ""]
     lines += ["## Value forms", ""]
     lines += [f"- **{label}**: {root['$defs'][name]['description']}" for name, label in _SCALAR_NAMES.items()]
     return "\n".join(lines) + "\n"
