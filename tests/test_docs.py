@@ -1,0 +1,54 @@
+"""The README, the generated format reference and CI cannot drift from the code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import ROOT, CliResult
+
+from threatatlas_tm.core.schema import load_schema
+from threatatlas_tm.errors import ExitCode
+from threatatlas_tm.render import FORMATS
+from threatatlas_tm.render.rules_table import render_markdown
+from threatatlas_tm.render.schema_docs import render_reference
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _quick_start() -> list[str]:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+
+
+def test_readme_rules_table_is_the_registry() -> None:
+    block = README.split("<!-- rules:start", 1)[1].split("<!-- rules:end -->", 1)[0]
+    assert block.split("\n", 1)[1] == render_markdown()
+
+
+def test_format_reference_is_generated_from_the_schema() -> None:
+    assert (ROOT / "docs" / "format.md").read_text(encoding="utf-8") == render_reference(load_schema())
+
+
+def test_quick_start_has_two_commands_and_ci_runs_the_test_one() -> None:
+    install_and_run, install_and_test = _quick_start()
+    assert "threatatlas-tm validate examples/payments-api.threatmodel.yaml" in install_and_run
+    assert install_and_test in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_exit_code_table_matches_the_code() -> None:
+    table = README.split("### Exit codes", 1)[1].split("\n## ", 1)[0]
+    assert [int(code) for code in re.findall(r"^\| (\d) \|", table, flags=re.M)] == [int(c) for c in ExitCode]
+
+
+def test_readme_lists_every_validate_format() -> None:
+    for name in FORMATS["validate"]:
+        assert f"--format {name}" in README
+
+
+def test_readme_sample_output_is_real(run_cli: Callable[..., CliResult]) -> None:
+    sample = README.split("```text\n", 1)[1].split("```", 1)[0]
+    tests = Path(__file__).parent
+    result = run_cli("validate", str(tests / "readme_sample.threatmodel.yaml"))
+    assert result.out.replace(str(tests / "readme_sample.threatmodel.yaml"), "shop.threatmodel.yaml") == sample
