@@ -142,6 +142,11 @@ class ThreatModel:
     def flows(self) -> tuple[Flow, ...]:
         return tuple(f for d in self.diagrams for f in d.flows)
 
+    @property
+    def targets(self) -> tuple[Element | Flow, ...]:
+        """What a threat or mitigation can name: every element and flow."""
+        return (*self.elements, *self.flows)
+
 
 def severity_for_score(score: int) -> str:
     if score >= 20:

@@ -53,7 +53,7 @@ def fast_check(name: str = "threat-model") -> Check:
 def schema_problems(file: str, document: YamlDocument) -> list[Problem]:
     if fast_check()(document.data):
         return []
-    from jsonschema import Draft202012Validator  # costly import, needed only to explain errors
+    from jsonschema import Draft202012Validator  # costly import: only to explain an invalid file
 
     validator = Draft202012Validator(load_schema())
     problems: list[Problem] = []
@@ -142,7 +142,7 @@ def _shown(node: Node, value: Any) -> str:
 
 
 def _type_message(name: str, node: Node, value: Any, expected: Any) -> tuple[str, str]:
-    names = expected if isinstance(expected, list) else [expected]
+    names: list[str] = expected if isinstance(expected, list) else [expected]
     wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
     hint = _quote_hint(node, value, {"type": names})
     if hint and isinstance(value, bool):

@@ -22,7 +22,7 @@ MAX_DEPTH = 64
 MIN_ALIAS_BUDGET = 100_000  # aliases may add at most max(this, nodes in the file) nodes
 
 try:  # libyaml's C parser is several times faster; PyYAML may be built without it
-    from yaml.cyaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]  # not in types-PyYAML
 
     LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built

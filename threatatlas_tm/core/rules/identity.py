@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from threatatlas_tm.core.model import Path, ThreatModel
+from threatatlas_tm.core.model import Mitigation, Path, Threat, ThreatModel
 from threatatlas_tm.core.problems import Level
 from threatatlas_tm.core.rules import Finding, Rule
 from threatatlas_tm.core.rules._ids import closest_hint
@@ -14,7 +14,7 @@ def duplicate_ids(model: ThreatModel) -> Iterator[Finding]:
     """Diagrams, threats and mitigations each have their own ids; elements and flows share one."""
     kinds: list[tuple[str, Iterable[tuple[str, Path, int]]]] = [
         ("diagram", ((d.id, d.path, d.span.line) for d in model.diagrams)),
-        ("element or flow", ((x.id, x.path, x.span.line) for x in (*model.elements, *model.flows))),
+        ("element or flow", ((x.id, x.path, x.span.line) for x in model.targets)),
         ("threat", ((t.id, t.path, t.span.line) for t in model.threats)),
         ("mitigation", ((m.id, m.path, m.span.line) for m in model.mitigations)),
     ]
@@ -31,11 +31,12 @@ def duplicate_ids(model: ThreatModel) -> Iterator[Finding]:
 def unknown_references(model: ThreatModel) -> Iterator[Finding]:
     """Threats and mitigations name an element or flow; mitigations name threats; flows name
     elements of their own diagram; elements name a boundary of their own diagram."""
-    targets = {x.id for x in (*model.elements, *model.flows)}
+    targets = {x.id for x in model.targets}
     threats = {t.id for t in model.threats}
-    for entity in (*model.threats, *model.mitigations):
+    attached: list[Threat | Mitigation] = [*model.threats, *model.mitigations]
+    for entity in attached:
         if entity.element is not None and entity.element not in targets:
-            yield _missing(entity.path + ("element",), "element or flow", entity.element, targets)
+            yield _missing((*entity.path, "element"), "element or flow", entity.element, targets)
     for m in model.mitigations:
         for i, ref in enumerate(m.threats):
             if ref not in threats:
