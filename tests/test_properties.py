@@ -51,7 +51,11 @@ def test_a_mutated_threat_is_reported_at_its_line(data: dict[str, Any], draw: st
     prefix = lines[line_no - 1].split(f"{key}:")[0]
     lines[line_no - 1] = f"{prefix}{key}: {value}"
     report = check_text("\n".join(lines) + "\n")
-    assert [(p.rule, p.span.line, p.span.column) for p in report.problems] == [(rule, line_no, len(prefix) + 1)]
+    found = [(p.rule, p.span.line, p.span.column) for p in report.problems]
+    assert (rule, line_no, len(prefix) + 1) in found
+    # the only other problems allowed: references to the threat id the mutation changed
+    others = [p for p in report.problems if p.span.line != line_no]
+    assert all(p.rule == "unknown-reference" and key == "id" for p in others), found
 
 
 @SETTINGS

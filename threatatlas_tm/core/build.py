@@ -1,88 +1,131 @@
-"""Turn a schema-valid document into the frozen ThreatModel."""
+"""Turn a parsed document into the frozen ThreatModel.
+
+The builder is tolerant so that model rules can run even when the schema check found errors:
+a value the schema rejected (its path is in `invalid`) or of the wrong type reads as absent,
+and an entity that is not a mapping with a text id is left out. The report then lists schema
+and model problems together; only a schema-valid model is handed on to the gate.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TypeVar
 
 from threatatlas_tm.core.locate import locate
 from threatatlas_tm.core.model import (
     Acceptance, Diagram, Element, Flow, Mitigation, Owner, Path, Product, Threat, ThreatModel,
 )
-from threatatlas_tm.core.problems import Span
 from threatatlas_tm.core.yamlload import Node, YamlDocument
 
+T = TypeVar("T")
+Entry = tuple[Path, dict[str, Any]]
 
-def build_model(file: str, document: YamlDocument) -> ThreatModel:
-    return _Builder(document.root).model(file, document.data)
+
+def build_model(file: str, document: YamlDocument, invalid: frozenset[Path] = frozenset()) -> ThreatModel:
+    return _Builder(document.root, invalid).model(file, document.data if isinstance(document.data, dict) else {})
 
 
 class _Builder:
-    def __init__(self, root: Node) -> None:
+    def __init__(self, root: Node, invalid: frozenset[Path]) -> None:
         self.root = root
+        self.invalid = invalid
 
-    def span(self, path: Path) -> Span:
-        return locate(self.root, path).node.span
+    def get(self, data: dict[str, Any], path: Path, key: str, kind: type[T] | tuple[type, ...], default: Any = None,
+            checked: bool = True) -> Any:
+        value = data.get(key)
+        if value is None or isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+            return default
+        return default if checked and (*path, key) in self.invalid else value
+
+    def text(self, data: dict[str, Any], path: Path, key: str, default: str | None = None) -> Any:
+        return self.get(data, path, key, str, default)
+
+    def strings(self, data: dict[str, Any], path: Path, key: str) -> tuple[str, ...]:
+        items = self.get(data, path, key, list, [])
+        return tuple(x for i, x in enumerate(items) if isinstance(x, str) and (*path, key, i) not in self.invalid)
+
+    def score(self, data: dict[str, Any], path: Path, key: str) -> int | None:
+        value = self.get(data, path, key, (int, float))
+        return None if value is None or value != int(value) else int(value)
+
+    def entries(self, data: dict[str, Any], path: Path, key: str) -> Iterator[Entry]:
+        for index, item in enumerate(self.get(data, path, key, list, [])):
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                yield (*path, key, index), item
 
     def model(self, file: str, data: dict[str, Any]) -> ThreatModel:
         return ThreatModel(
             file=file,
-            product=_product(data["product"]),
-            product_span=self.span(("product",)),
-            diagrams=tuple(self.diagram(d, ("diagrams", i)) for i, d in enumerate(data.get("diagrams", ()))),
-            threats=tuple(self.threat(t, ("threats", i)) for i, t in enumerate(data.get("threats", ()))),
-            mitigations=tuple(self.mitigation(m, ("mitigations", i)) for i, m in enumerate(data.get("mitigations", ()))),
+            product=self.product(self.get(data, (), "product", dict, {}, checked=False)),
+            product_span=locate(self.root, ("product",)).node.span,
+            diagrams=tuple(self.diagram(p, d) for p, d in self.entries(data, (), "diagrams")),
+            threats=tuple(self.threat(p, t) for p, t in self.entries(data, (), "threats")),
+            mitigations=tuple(self.mitigation(p, m) for p, m in self.entries(data, (), "mitigations")),
         )
 
-    def diagram(self, d: dict[str, Any], path: Path) -> Diagram:
+    def product(self, p: dict[str, Any]) -> Product:
+        at: Path = ("product",)
+        owner = self.get(p, at, "owner", dict, checked=False)
+        return Product(
+            id=self.get(p, at, "id", int, 0), name=self.text(p, at, "name", ""),
+            description=self.text(p, at, "description", ""), status=self.text(p, at, "status"),
+            business_area=self.text(p, at, "business_area"),
+            owner=Owner(self.text(owner, (*at, "owner"), "name", ""), self.text(owner, (*at, "owner"), "email"))
+            if owner else None,
+            repository_url=self.text(p, at, "repository_url"), application_url=self.text(p, at, "application_url"),
+            last_reviewed=self.text(p, at, "last_reviewed"), tags=self.strings(p, at, "tags"),
+        )
+
+    def diagram(self, path: Path, d: dict[str, Any]) -> Diagram:
         return Diagram(
-            id=d["id"], name=d["name"], span=self.span(path), path=path, description=d.get("description", ""),
-            elements=tuple(self.element(e, d["id"], (*path, "elements", i)) for i, e in enumerate(d.get("elements", ()))),
-            flows=tuple(self.flow(f, d["id"], (*path, "flows", i)) for i, f in enumerate(d.get("flows", ()))),
+            id=d["id"], name=self.text(d, path, "name", ""), span=self.span(path), path=path,
+            description=self.text(d, path, "description", ""),
+            elements=tuple(self.element(p, e, d["id"]) for p, e in self.entries(d, path, "elements")),
+            flows=tuple(self.flow(p, f, d["id"]) for p, f in self.entries(d, path, "flows")),
         )
 
-    def element(self, e: dict[str, Any], diagram: str, path: Path) -> Element:
+    def element(self, path: Path, e: dict[str, Any], diagram: str) -> Element:
         return Element(
-            id=e["id"], type=e["type"], name=e["name"], span=self.span(path), path=path, diagram=diagram,
-            description=e.get("description", ""), boundary=e.get("boundary"), technology=e.get("technology"),
+            id=e["id"], type=self.text(e, path, "type", ""), name=self.text(e, path, "name", ""), span=self.span(path),
+            path=path, diagram=diagram, description=self.text(e, path, "description", ""),
+            boundary=self.text(e, path, "boundary"), technology=self.text(e, path, "technology"),
         )
 
-    def flow(self, f: dict[str, Any], diagram: str, path: Path) -> Flow:
+    def flow(self, path: Path, f: dict[str, Any], diagram: str) -> Flow:
         return Flow(
-            id=f["id"], source=f["from"], target=f["to"], name=f["name"], span=self.span(path), path=path,
-            diagram=diagram, description=f.get("description", ""), protocol=f.get("protocol"),
-            encrypted=f.get("encrypted"), authenticated=f.get("authenticated"),
+            id=f["id"], source=self.text(f, path, "from", ""), target=self.text(f, path, "to", ""),
+            name=self.text(f, path, "name", ""), span=self.span(path), path=path, diagram=diagram,
+            description=self.text(f, path, "description", ""), protocol=self.text(f, path, "protocol"),
+            encrypted=self.get(f, path, "encrypted", bool), authenticated=self.get(f, path, "authenticated", bool),
         )
 
-    def threat(self, t: dict[str, Any], path: Path) -> Threat:
-        acceptance = t.get("acceptance")
+    def threat(self, path: Path, t: dict[str, Any]) -> Threat:
+        acceptance = self.get(t, path, "acceptance", dict, checked=False)
+        at: Path = (*path, "acceptance")
+        likelihood, impact = self.score(t, path, "likelihood"), self.score(t, path, "impact")
+        # a rejected value also silences the checks that compare against it (no follow-on errors)
+        if {(*path, "likelihood"), (*path, "impact")} & self.invalid:
+            likelihood = impact = None
+        if (*path, "status") in self.invalid:
+            acceptance = None
         return Threat(
-            id=t["id"], title=t["title"], span=self.span(path), path=path, element=t.get("element"),
-            framework=t.get("framework", "STRIDE"), category=t.get("category"), description=t.get("description", ""),
-            likelihood=_int_or_none(t.get("likelihood")), impact=_int_or_none(t.get("impact")),
-            declared_severity=t.get("severity"), status=t.get("status", "identified"),
-            acceptance=Acceptance(acceptance["justification"], acceptance["approver"], acceptance.get("expires"))
-            if acceptance else None,
-            references=tuple(t.get("references", ())),
+            id=t["id"], title=self.text(t, path, "title", ""), span=self.span(path), path=path,
+            element=self.text(t, path, "element"), framework=self.text(t, path, "framework", "STRIDE"),
+            category=self.text(t, path, "category"), description=self.text(t, path, "description", ""),
+            likelihood=likelihood, impact=impact,
+            declared_severity=self.text(t, path, "severity"), status=self.text(t, path, "status", "identified"),
+            acceptance=Acceptance(self.text(acceptance, at, "justification", ""), self.text(acceptance, at, "approver", ""),
+                                  self.text(acceptance, at, "expires")) if acceptance else None,
+            references=self.strings(t, path, "references"),
         )
 
-    def mitigation(self, m: dict[str, Any], path: Path) -> Mitigation:
+    def mitigation(self, path: Path, m: dict[str, Any]) -> Mitigation:
         return Mitigation(
-            id=m["id"], title=m["title"], span=self.span(path), path=path, element=m.get("element"),
-            threats=tuple(m.get("threats", ())), status=m.get("status", "proposed"), category=m.get("category"),
-            description=m.get("description", ""), evidence=tuple(m.get("evidence", ())),
+            id=m["id"], title=self.text(m, path, "title", ""), span=self.span(path), path=path,
+            element=self.text(m, path, "element"), threats=self.strings(m, path, "threats"),
+            status=self.text(m, path, "status", "proposed"), category=self.text(m, path, "category"),
+            description=self.text(m, path, "description", ""), evidence=self.strings(m, path, "evidence"),
         )
 
-
-def _product(p: dict[str, Any]) -> Product:
-    owner = p.get("owner")
-    return Product(
-        id=int(p["id"]), name=p["name"], description=p.get("description", ""), status=p.get("status"),
-        business_area=p.get("business_area"),
-        owner=Owner(owner["name"], owner.get("email")) if owner else None,
-        repository_url=p.get("repository_url"), application_url=p.get("application_url"),
-        last_reviewed=p.get("last_reviewed"), tags=tuple(p.get("tags", ())),
-    )
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None else int(value)  # the schema allows 3.0 as an integer
+    def span(self, path: Path) -> Any:
+        return locate(self.root, path).node.span

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from threatatlas_tm.core.fastcheck import Check, compile_schema
 from threatatlas_tm.core.locate import Located, anchor_node, locate
+from threatatlas_tm.core.model import Path
 from threatatlas_tm.core.problems import Problem, json_path
 from threatatlas_tm.core.yamlload import Node, YamlDocument
 
@@ -50,16 +52,24 @@ def fast_check(name: str = "threat-model") -> Check:
     return compile_schema(load_schema(name))
 
 
-def schema_problems(file: str, document: YamlDocument) -> list[Problem]:
+@dataclass(frozen=True)
+class SchemaResult:
+    problems: tuple[Problem, ...]
+    invalid: frozenset[Path]  # paths of values the schema rejected (not of mappings missing a key)
+
+
+def check_schema(file: str, document: YamlDocument) -> SchemaResult:
     if fast_check()(document.data):
-        return []
+        return SchemaResult((), frozenset())
     from jsonschema import Draft202012Validator  # costly import: only to explain an invalid file
 
-    validator = Draft202012Validator(load_schema())
     problems: list[Problem] = []
-    for error in validator.iter_errors(document.data):
+    invalid: set[Path] = set()
+    for error in Draft202012Validator(load_schema()).iter_errors(document.data):
         problems.extend(_explain(file, document.root, error))
-    return problems
+        if error.validator not in ("required", "additionalProperties"):
+            invalid.add(tuple(error.absolute_path))
+    return SchemaResult(tuple(problems), frozenset(invalid))
 
 
 def _explain(file: str, root: Node, error: Any) -> list[Problem]:

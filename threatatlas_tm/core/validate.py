@@ -13,7 +13,7 @@ from threatatlas_tm.core.locate import anchor_node, locate
 from threatatlas_tm.core.model import ThreatModel
 from threatatlas_tm.core.problems import Level, Problem, json_path, sorted_problems
 from threatatlas_tm.core.rules import model_findings
-from threatatlas_tm.core.schema import schema_problems
+from threatatlas_tm.core.schema import check_schema
 from threatatlas_tm.core.source import check_text, read_bytes
 from threatatlas_tm.core.yamlload import YamlDocument, parse_yaml
 
@@ -22,7 +22,7 @@ from threatatlas_tm.core.yamlload import YamlDocument, parse_yaml
 class FileReport:
     file: str
     problems: tuple[Problem, ...]
-    model: ThreatModel | None  # present once the document is schema-valid
+    model: ThreatModel | None  # only for a schema-valid document: what the gate may evaluate
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -59,14 +59,14 @@ def _check_bytes(file: str, data: bytes) -> FileReport:
     parsed = parse_yaml(source)
     if parsed.document is None:
         return FileReport(file, tuple(sorted_problems(list(parsed.problems))), None)
-    problems = list(parsed.problems)
-    found_in_schema = schema_problems(file, parsed.document)
-    problems += found_in_schema
-    model = None
-    if not found_in_schema:
-        model = build_model(file, parsed.document)
-        problems += _model_problems(file, parsed.document, model)
-    return FileReport(file, tuple(sorted_problems(problems)), model)
+    schema = check_schema(file, parsed.document)
+    problems = [*parsed.problems, *schema.problems]
+    if not isinstance(parsed.document.data, dict):
+        return FileReport(file, tuple(sorted_problems(problems)), None)
+    # model rules run on what the schema accepted, so one run reports both kinds of problem
+    model = build_model(file, parsed.document, schema.invalid)
+    problems += _model_problems(file, parsed.document, model)
+    return FileReport(file, tuple(sorted_problems(problems)), None if schema.problems else model)
 
 
 def _model_problems(file: str, document: YamlDocument, model: ThreatModel) -> list[Problem]:
