@@ -47,18 +47,21 @@ def validate(paths: Sequence[str], fmt: str, color: str) -> int:
     *.threatmodel.yaml, *.threatmodel.yml and threatmodel.yaml.
     """
     from threatatlas_tm.core.discover import MODEL_FILE_PATTERNS, discover
-    from threatatlas_tm.core.validate import check_file
+    from threatatlas_tm.core.validate import check_file, unreadable_report
     from threatatlas_tm.render import render
     from threatatlas_tm.render.problems_text import summary
 
-    files = discover(paths)
-    if not files:
+    found = discover(paths)
+    if not found.files and not found.unreadable:
         where = ", ".join(paths) or "the current folder"
         raise UsageProblem(f"no threat-model files under {where} (looked for {', '.join(MODEL_FILE_PATTERNS)})")
-    reports = [check_file(path) for path in files]
+    reports = [check_file(path) for path in found.files]
+    reports += [unreadable_report(path, reason) for path, reason in found.unreadable]
     use_color = _use_color(color, sys.stdout)
     click.echo(render("validate", fmt, reports, color=use_color), nl=False, color=use_color)
     click.echo(summary(reports), err=True)
+    if any(r.unreadable for r in reports):
+        return ExitCode.USAGE
     return ExitCode.OK if all(r.ok for r in reports) else ExitCode.FINDINGS
 
 

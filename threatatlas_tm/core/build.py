@@ -1,8 +1,10 @@
 """Turn a parsed document into the frozen ThreatModel.
 
 The builder is tolerant so that model rules can run even when the schema check found errors:
-a value the schema rejected (its path is in `invalid`) or of the wrong type reads as absent,
-and an entity that is not a mapping with a text id is left out. The report then lists schema
+a value the schema rejected (its path is in `invalid`) or of the wrong type reads as a
+"rejected" value that the rules pass over (an empty reference, no score, an unknown
+framework), and an entity that is not a mapping with a text id is left out, marking its
+namespace incomplete so references into it are not judged. The report then lists schema
 and model problems together; only a schema-valid model is handed on to the gate.
 """
 
@@ -19,6 +21,10 @@ from threatatlas_tm.core.yamlload import Node, YamlDocument
 
 T = TypeVar("T")
 Entry = tuple[Path, dict[str, Any]]
+_SAME = object()
+# which id namespace a collection fills, for ThreatModel.incomplete
+_KIND_OF = {"diagrams": "element", "elements": "element", "flows": "element", "threats": "threat",
+            "mitigations": "mitigation"}
 
 
 def build_model(file: str, document: YamlDocument, invalid: frozenset[Path] = frozenset()) -> ThreatModel:
@@ -29,19 +35,25 @@ class _Builder:
     def __init__(self, root: Node, invalid: frozenset[Path]) -> None:
         self.root = root
         self.invalid = invalid
+        self.incomplete: set[str] = set()
 
     def get(self, data: dict[str, Any], path: Path, key: str, kind: type[T] | tuple[type, ...], default: Any = None,
-            checked: bool = True) -> Any:
+            rejected: Any = _SAME, checked: bool = True) -> Any:
+        """`default` when the key is absent; `rejected` (the default unless given) when the
+        value has the wrong type or the schema rejected it."""
         value = data.get(key)
-        if value is None or isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+        if value is None:
             return default
-        return default if checked and (*path, key) in self.invalid else value
+        wrong = isinstance(value, bool) and kind is not bool or not isinstance(value, kind)
+        if wrong or checked and (*path, key) in self.invalid:
+            return default if rejected is _SAME else rejected
+        return value
 
-    def text(self, data: dict[str, Any], path: Path, key: str, default: str | None = None) -> Any:
-        return self.get(data, path, key, str, default)
+    def text(self, data: dict[str, Any], path: Path, key: str, default: str | None = None, rejected: Any = _SAME) -> Any:
+        return self.get(data, path, key, str, default, rejected)
 
     def strings(self, data: dict[str, Any], path: Path, key: str) -> tuple[str, ...]:
-        items = self.get(data, path, key, list, [])
+        items = self.get(data, path, key, list, [], checked=False)  # a repeated item does not void the others
         return tuple(x for i, x in enumerate(items) if isinstance(x, str) and (*path, key, i) not in self.invalid)
 
     def score(self, data: dict[str, Any], path: Path, key: str) -> int | None:
@@ -49,18 +61,25 @@ class _Builder:
         return None if value is None or value != int(value) else int(value)
 
     def entries(self, data: dict[str, Any], path: Path, key: str) -> Iterator[Entry]:
-        for index, item in enumerate(self.get(data, path, key, list, [])):
+        items = self.get(data, path, key, list, [], rejected=None, checked=False)
+        if items is None:
+            self.incomplete.add(_KIND_OF[key])
+        for index, item in enumerate(items or ()):
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 yield (*path, key, index), item
+            else:
+                self.incomplete.add(_KIND_OF[key])
 
     def model(self, file: str, data: dict[str, Any]) -> ThreatModel:
+        diagrams = tuple(self.diagram(p, d) for p, d in self.entries(data, (), "diagrams"))
+        threats = tuple(self.threat(p, t) for p, t in self.entries(data, (), "threats"))
+        mitigations = tuple(self.mitigation(p, m) for p, m in self.entries(data, (), "mitigations"))
         return ThreatModel(
             file=file,
             product=self.product(self.get(data, (), "product", dict, {}, checked=False)),
             product_span=locate(self.root, ("product",)).node.span,
-            diagrams=tuple(self.diagram(p, d) for p, d in self.entries(data, (), "diagrams")),
-            threats=tuple(self.threat(p, t) for p, t in self.entries(data, (), "threats")),
-            mitigations=tuple(self.mitigation(p, m) for p, m in self.entries(data, (), "mitigations")),
+            diagrams=diagrams, threats=threats, mitigations=mitigations,
+            incomplete=frozenset(self.incomplete),
         )
 
     def product(self, p: dict[str, Any]) -> Product:
@@ -88,7 +107,7 @@ class _Builder:
         return Element(
             id=e["id"], type=self.text(e, path, "type", ""), name=self.text(e, path, "name", ""), span=self.span(path),
             path=path, diagram=diagram, description=self.text(e, path, "description", ""),
-            boundary=self.text(e, path, "boundary"), technology=self.text(e, path, "technology"),
+            boundary=self.text(e, path, "boundary", rejected=""), technology=self.text(e, path, "technology"),
         )
 
     def flow(self, path: Path, f: dict[str, Any], diagram: str) -> Flow:
@@ -100,7 +119,8 @@ class _Builder:
         )
 
     def threat(self, path: Path, t: dict[str, Any]) -> Threat:
-        acceptance = self.get(t, path, "acceptance", dict, checked=False)
+        # a malformed acceptance still counts as "an acceptance was given"
+        acceptance = self.get(t, path, "acceptance", dict, checked=False, rejected={"justification": ""})
         at: Path = (*path, "acceptance")
         likelihood, impact = self.score(t, path, "likelihood"), self.score(t, path, "impact")
         # a rejected value also silences the checks that compare against it (no follow-on errors)
@@ -110,7 +130,7 @@ class _Builder:
             acceptance = None
         return Threat(
             id=t["id"], title=self.text(t, path, "title", ""), span=self.span(path), path=path,
-            element=self.text(t, path, "element"), framework=self.text(t, path, "framework", "STRIDE"),
+            element=self.text(t, path, "element", rejected=""), framework=self.text(t, path, "framework", "STRIDE", ""),
             category=self.text(t, path, "category"), description=self.text(t, path, "description", ""),
             likelihood=likelihood, impact=impact,
             declared_severity=self.text(t, path, "severity"), status=self.text(t, path, "status", "identified"),
@@ -122,7 +142,7 @@ class _Builder:
     def mitigation(self, path: Path, m: dict[str, Any]) -> Mitigation:
         return Mitigation(
             id=m["id"], title=self.text(m, path, "title", ""), span=self.span(path), path=path,
-            element=self.text(m, path, "element"), threats=self.strings(m, path, "threats"),
+            element=self.text(m, path, "element", rejected=""), threats=self.strings(m, path, "threats"),
             status=self.text(m, path, "status", "proposed"), category=self.text(m, path, "category"),
             description=self.text(m, path, "description", ""), evidence=self.strings(m, path, "evidence"),
         )

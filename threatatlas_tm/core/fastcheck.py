@@ -22,6 +22,14 @@ _SUPPORTED = _ANNOTATIONS | {
 }
 
 
+def ecma_pattern(pattern: str) -> re.Pattern[str]:
+    """JSON Schema patterns are ECMA-262: '$' ends the text. Python's '$' also matches before a
+    final newline, which would let "T-1\n" pass as an id."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
 def _is_integer(value: Any) -> bool:
     if isinstance(value, bool):
         return False
@@ -135,7 +143,7 @@ class SchemaCompiler:
     @staticmethod
     def _string(schema: dict[str, Any]) -> Check | None:
         low, high = schema.get("minLength", 0), schema.get("maxLength")
-        pattern = re.compile(schema["pattern"]).search if "pattern" in schema else None
+        pattern = ecma_pattern(schema["pattern"]).search if "pattern" in schema else None
         if not (low or high is not None or pattern):
             return None
 

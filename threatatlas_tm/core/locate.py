@@ -18,6 +18,8 @@ class Located:
 def locate(root: Node, path: Iterable[str | int]) -> Located:
     node, key = root, None
     for part in path:
+        if node.alias:  # inside, positions are the anchor's; the alias is where the user looks
+            return Located(node, key, False)
         child = _child(node, part)
         if child is None:
             return Located(node, key, False)

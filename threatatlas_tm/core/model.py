@@ -133,6 +133,9 @@ class ThreatModel:
     diagrams: tuple[Diagram, ...] = ()
     threats: tuple[Threat, ...] = ()
     mitigations: tuple[Mitigation, ...] = ()
+    # id namespaces ("element", "threat", …) with entries the builder had to leave out, so
+    # references into them cannot be judged; empty for a schema-valid model
+    incomplete: frozenset[str] = frozenset()
 
     @property
     def elements(self) -> tuple[Element, ...]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from threatatlas_tm.core.fastcheck import Check, compile_schema
+from threatatlas_tm.core.fastcheck import Check, compile_schema, ecma_pattern
 from threatatlas_tm.core.locate import Located, anchor_node, locate
 from threatatlas_tm.core.model import Path
 from threatatlas_tm.core.problems import Problem, json_path
@@ -58,14 +59,25 @@ class SchemaResult:
     invalid: frozenset[Path]  # paths of values the schema rejected (not of mappings missing a key)
 
 
+@lru_cache(maxsize=None)
+def explaining_validator() -> Any:
+    """jsonschema's draft 2020-12 validator with ECMA-262 '$' in patterns, as editors apply it."""
+    from jsonschema import Draft202012Validator, ValidationError, validators  # costly: only for invalid files
+
+    def pattern(validator: Any, regex: str, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
+        if validator.is_type(instance, "string") and not ecma_pattern(regex).search(instance):
+            yield ValidationError(f"{instance!r} does not match {regex!r}")
+
+    extended = validators.extend(Draft202012Validator, {"pattern": pattern})  # type: ignore[no-untyped-call]
+    return extended(load_schema())
+
+
 def check_schema(file: str, document: YamlDocument) -> SchemaResult:
     if fast_check()(document.data):
         return SchemaResult((), frozenset())
-    from jsonschema import Draft202012Validator  # costly import: only to explain an invalid file
-
     problems: list[Problem] = []
     invalid: set[Path] = set()
-    for error in Draft202012Validator(load_schema()).iter_errors(document.data):
+    for error in explaining_validator().iter_errors(document.data):
         problems.extend(_explain(file, document.root, error))
         if error.validator not in ("required", "additionalProperties"):
             invalid.add(tuple(error.absolute_path))

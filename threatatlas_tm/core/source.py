@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,14 +32,17 @@ def read_bytes(path: Path) -> bytes:
         with path.open("rb") as handle:
             return handle.read(MAX_BYTES + 1)
     except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from error
+        raise InputError(f"cannot read: {error.strerror or error}") from error
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML (and libyaml) count as line breaks
 
 
 def position_of(data: bytes, offset: int) -> Span:
-    """1-based line and column (in characters) of a byte offset."""
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
-    return Span.point(data.count(b"\n", 0, offset) + 1, column)
+    """1-based line and column, in characters as libyaml counts them, of a byte offset."""
+    before = data[:offset].decode("utf-8", errors="replace").removeprefix("\ufeff")
+    lines = _LINE_BREAK.split(before)
+    return Span.point(len(lines), len(lines[-1]) + 1)
 
 
 def check_text(file: str, data: bytes) -> tuple[SourceText | None, Problem | None]:

@@ -11,10 +11,10 @@ from pathlib import Path
 from threatatlas_tm.core.build import build_model
 from threatatlas_tm.core.locate import anchor_node, locate
 from threatatlas_tm.core.model import ThreatModel
-from threatatlas_tm.core.problems import Level, Problem, json_path, sorted_problems
+from threatatlas_tm.core.problems import FILE_START, Level, Problem, json_path, sorted_problems
 from threatatlas_tm.core.rules import model_findings
 from threatatlas_tm.core.schema import check_schema
-from threatatlas_tm.core.source import check_text, read_bytes
+from threatatlas_tm.core.source import InputError, check_text, read_bytes
 from threatatlas_tm.core.yamlload import YamlDocument, parse_yaml
 
 
@@ -31,6 +31,10 @@ class FileReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def unreadable(self) -> bool:
+        return any(p.rule == "unreadable" for p in self.problems)
 
 
 @contextmanager
@@ -78,4 +82,13 @@ def _model_problems(file: str, document: YamlDocument, model: ThreatModel) -> li
 
 
 def check_file(path: Path) -> FileReport:
-    return check_bytes(str(path), read_bytes(path))
+    try:
+        data = read_bytes(path)
+    except InputError as error:
+        return unreadable_report(path, str(error.__cause__ or error))
+    return check_bytes(str(path), data)
+
+
+def unreadable_report(path: Path, reason: str) -> FileReport:
+    problem = Problem(str(path), FILE_START, "unreadable", reason, "check the path and its permissions")
+    return FileReport(str(path), (problem,), None)

@@ -37,6 +37,8 @@ _PLAIN_DATA_TAGS = {
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
     "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
 }
+_COLLECTION_TAGS = {"map": "tag:yaml.org,2002:map", "seq": "tag:yaml.org,2002:seq"}
+_SKIP_VALUE = object()  # stands for a key that could not be read: its value is dropped too
 _SYNTAX_HINTS = {
     "that cannot start any token": "YAML is indented with spaces only; replace tabs and check "
     "that the line does not start with a reserved character such as '@' or '`' (quote it)",
@@ -55,7 +57,7 @@ _SYNTAX_HINTS = {
 class Node:
     """A composed YAML node: kind, marks, and the data value built from it."""
 
-    __slots__ = ("kind", "start", "end", "value", "plain", "text", "children")
+    __slots__ = ("kind", "start", "end", "value", "plain", "text", "children", "merges", "alias")
 
     def __init__(self, kind: str, start: Any, end: Any, value: Any) -> None:
         self.kind = kind  # "map" | "seq" | "scalar"
@@ -66,6 +68,8 @@ class Node:
         self.text = ""  # scalars: the text as written
         # map: {key: (key node, value node)}; seq: [item nodes]
         self.children: Any = None
+        self.merges: list[Node] | None = None  # maps: the values of its '<<' keys, in order
+        self.alias = False  # an alias: children are the anchor's, positions are the alias's
 
     @property
     def span(self) -> Span:
@@ -159,7 +163,7 @@ class _Composer:
             return text
         try:
             return _construct(event.tag, text)
-        except (ValueError, yaml.YAMLError):
+        except _CONSTRUCT_ERRORS:
             self.problem(mark_span(event.start_mark), "yaml-syntax", f"{text!r} is not a valid {event.tag.rsplit(':', 1)[-1]}",
                          "fix the value or remove the explicit tag")
             return text
@@ -172,7 +176,7 @@ class _Composer:
         )
 
     def open(self, event: Any, kind: str) -> None:
-        if event.tag not in (None, "!") and event.tag not in _PLAIN_DATA_TAGS:
+        if event.tag not in (None, "!", _COLLECTION_TAGS[kind]):
             self.unsupported_tag(event)
         if len(self.stack) >= MAX_DEPTH:
             self.problem(mark_span(event.start_mark), "too-deep",
@@ -188,7 +192,7 @@ class _Composer:
     def close(self, event: Any) -> None:
         node, start_weight, _, anchor = self.stack.pop()
         node.end = event.end_mark
-        if node.kind == "map" and "<<" in node.children:
+        if node.merges:
             self.merge(node)
         if anchor:
             self.anchors[anchor] = (node, self.weight - start_weight + 1)
@@ -208,7 +212,7 @@ class _Composer:
                          "aliases expand to more nodes than the whole file holds (a 'billion laughs' pattern)",
                          "write the repeated values out, or use fewer nested aliases")
             raise _Stop
-        self.attach(node)
+        self.attach(_alias_of(node, event))
 
     def attach(self, node: Node) -> None:
         if not self.stack:
@@ -223,16 +227,19 @@ class _Composer:
             if node.kind != "scalar":
                 self.problem(node.span, "yaml-syntax", "a key must be plain text, not a list or mapping",
                              "write the key as text; put the structure on the value side")
-                node = _placeholder_key(node)
-            frame[2] = node
+            frame[2] = node if node.kind == "scalar" else _SKIP_VALUE
         else:
-            self.set_key(parent, frame[2], node)
+            if frame[2] is not _SKIP_VALUE:
+                self.set_key(parent, frame[2], node)
             frame[2] = None
 
     def set_key(self, parent: Node, key_node: Node, node: Node) -> None:
-        key = key_node.text if key_node.plain or isinstance(key_node.value, str) else str(key_node.value)
+        key = key_node.text
+        if key == "<<" and key_node.plain:  # a YAML merge key; quoted '<<' is an ordinary key
+            parent.merges = [*(parent.merges or ()), node]
+            return
         previous = parent.children.get(key)
-        if previous is not None and key != "<<":
+        if previous is not None:
             first = previous[0].span.line
             self.problem(key_node.span, "duplicate-key", f"duplicate key '{key}' (first defined on line {first})",
                          "YAML keeps only one of them; remove or rename the duplicate")
@@ -240,9 +247,7 @@ class _Composer:
         parent.value[key] = node.value
 
     def merge(self, node: Node) -> None:
-        key_node, source = node.children.pop("<<")
-        del node.value["<<"]
-        sources = source.children if source.kind == "seq" else [source]
+        sources = [item for source in node.merges or () for item in (source.children if source.kind == "seq" else [source])]
         merged: dict[str, tuple[Node, Node]] = {}
         for item in sources:
             if item.kind != "map":
@@ -261,12 +266,15 @@ class _Stop(Exception):
     """Raised inside the composer when reading further would be unsafe or pointless."""
 
 
-def _placeholder_key(node: Node) -> Node:
-    key = Node("scalar", node.start, node.end, "?")
-    key.text = "?"
-    return key
+def _alias_of(target: Node, event: Any) -> Node:
+    """The aliased node again, but marked where the alias stands, so problems point there."""
+    node = Node(target.kind, event.start_mark, event.end_mark, target.value)
+    node.plain, node.text, node.children = target.plain, target.text, target.children
+    node.alias = True
+    return node
 
 
+_CONSTRUCT_ERRORS = (ValueError, KeyError, IndexError, OverflowError, yaml.YAMLError)
 _MISSING = object()
 # Models repeat the same short plain values (statuses, categories, scores) thousands of times;
 # resolving them is the parser's hottest Python code. Values are immutable, so sharing is safe.
@@ -280,7 +288,10 @@ def _resolve_plain(text: str) -> Any:
         if regexp.match(text):
             # dates stay the text the author wrote; '<<' stays a key
             if tag not in (_STR, "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"):
-                value = _construct(tag, text)
+                try:
+                    value = _construct(tag, text)
+                except _CONSTRUCT_ERRORS:  # e.g. '0x_' matches YAML 1.1's int form but is no number
+                    value = text
             break
     if len(text) <= 32 and len(_PLAIN_CACHE) < _PLAIN_CACHE_LIMIT:
         _PLAIN_CACHE[text] = value
@@ -298,10 +309,15 @@ def _construct(tag: str, text: str) -> Any:
     return method(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
 
 
+def _code_point(character: Any) -> str:
+    code = character if isinstance(character, int) else ord(character)
+    return f"U+{code:04X}"
+
+
 def _syntax_problem(source: SourceText, error: yaml.YAMLError) -> Problem:
     if isinstance(error, yaml.reader.ReaderError):
         return Problem(source.file, position_of(source.data, error.position), "yaml-syntax",
-                       f"character {error.character!r} is not allowed in YAML text",
+                       f"the character {_code_point(error.character)} is not allowed in YAML text",
                        "remove the control character or write it as an escape inside double quotes")
     mark = getattr(error, "problem_mark", None)
     span = mark_span(mark) if mark is not None else FILE_START

@@ -34,6 +34,8 @@ class Rule:
 
 def _loader_rules() -> list[Rule]:
     return [
+        Rule("unreadable", "file", "A model file or folder that cannot be read (permissions, a dangling link, "
+             "not a regular file); validate exits 2."),
         Rule("file-too-large", "file", "The file is larger than the 32 MiB limit."),
         Rule("binary-file", "file", "The file contains NUL bytes."),
         Rule("encoding", "file", "The file is not UTF-8 (a UTF-16/32 byte-order mark or an invalid byte)."),

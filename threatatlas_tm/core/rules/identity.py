@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from threatatlas_tm.core.model import Mitigation, Path, Threat, ThreatModel
 from threatatlas_tm.core.problems import Level
 from threatatlas_tm.core.rules import Finding, Rule
-from threatatlas_tm.core.rules._ids import closest_hint
+from threatatlas_tm.core.rules._ids import Suggester
 
 
 def duplicate_ids(model: ThreatModel) -> Iterator[Finding]:
@@ -33,35 +33,38 @@ def unknown_references(model: ThreatModel) -> Iterator[Finding]:
     elements of their own diagram; elements name a boundary of their own diagram."""
     targets = {x.id for x in model.targets}
     threats = {t.id for t in model.threats}
+    suggest = Suggester()
     attached: list[Threat | Mitigation] = [*model.threats, *model.mitigations]
-    for entity in attached:
-        if entity.element is not None and entity.element not in targets:
-            yield _missing((*entity.path, "element"), "element or flow", entity.element, targets)
-    for m in model.mitigations:
-        for i, ref in enumerate(m.threats):
-            if ref not in threats:
-                yield _missing((*m.path, "threats", i), "threat", ref, threats)
-    yield from _diagram_references(model)
+    if "element" not in model.incomplete:
+        for entity in attached:
+            if entity.element and entity.element not in targets:
+                yield _missing((*entity.path, "element"), "element or flow", entity.element, targets, suggest)
+        yield from _diagram_references(model, suggest)
+    if "threat" not in model.incomplete:
+        for m in model.mitigations:
+            for i, ref in enumerate(m.threats):
+                if ref not in threats:
+                    yield _missing((*m.path, "threats", i), "threat", ref, threats, suggest)
 
 
-def _diagram_references(model: ThreatModel) -> Iterator[Finding]:
+def _diagram_references(model: ThreatModel, suggest: Suggester) -> Iterator[Finding]:
     home = {e.id: e.diagram for e in model.elements}
     for diagram in model.diagrams:
         local = {e.id for e in diagram.elements}
         refs = [((*f.path, key), ref) for f in diagram.flows for key, ref in (("from", f.source), ("to", f.target))]
         refs += [((*e.path, "boundary"), e.boundary) for e in diagram.elements if e.boundary is not None]
         for path, ref in refs:
-            if ref in local:
+            if not ref or ref in local:  # empty: a value the schema rejected
                 continue
             if ref in home:
                 yield Finding(path, f"'{ref}' is an element of diagram '{home[ref]}', not of '{diagram.id}'",
                               "flows and boundaries connect elements of the same diagram")
             else:
-                yield _missing(path, "element", ref, local)
+                yield _missing(path, "element", ref, local, suggest)
 
 
-def _missing(path: Path, kind: str, ref: str, known: set[str]) -> Finding:
-    hint = closest_hint(ref, known) or (f"define a {kind} with id '{ref}' first" if known else f"no {kind} is defined yet")
+def _missing(path: Path, kind: str, ref: str, known: set[str], suggest: Suggester) -> Finding:
+    hint = suggest.hint(ref, known) or (f"define a {kind} with id '{ref}' first" if known else f"no {kind} is defined yet")
     return Finding(path, f"unknown {kind} '{ref}'", hint)
 
 

@@ -16,7 +16,7 @@ def boundary_not_boundary(model: ThreatModel) -> Iterator[Finding]:
     elements = _by_id(model)
     for e in model.elements:
         target = elements.get(e.boundary or "")
-        if target is not None and target.type != "boundary" and target.diagram == e.diagram:
+        if target is not None and target.type and target.type != "boundary" and target.diagram == e.diagram:
             yield Finding((*e.path, "boundary"), f"'{target.id}' is a {target.type}, not a boundary",
                           f"set 'type: boundary' on '{target.id}' or name a boundary here")
 
