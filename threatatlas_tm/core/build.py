@@ -10,14 +10,15 @@ and model problems together; only a schema-valid model is handed on to the gate.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from threatatlas_tm.core.locate import locate
 from threatatlas_tm.core.model import (
     Acceptance, Diagram, Element, Flow, Mitigation, Owner, Path, Product, Threat, ThreatModel,
 )
-from threatatlas_tm.core.yamlload import Node, YamlDocument
+from threatatlas_tm.core.problems import Span
+from threatatlas_tm.core.yamlload import YamlDocument
 
 T = TypeVar("T")
 Entry = tuple[Path, dict[str, Any]]
@@ -27,13 +28,21 @@ _KIND_OF = {"diagrams": "element", "elements": "element", "flows": "element", "t
             "mitigations": "mitigation"}
 
 
+SpanOf = Callable[[Path, Any], Span]  # where the mapping at this path (this object) was written
+
+
 def build_model(file: str, document: YamlDocument, invalid: frozenset[Path] = frozenset()) -> ThreatModel:
-    return _Builder(document.root, invalid).model(file, document.data if isinstance(document.data, dict) else {})
+    root = document.root
+    return build_from_data(file, document.data, lambda path, _: locate(root, path).node.span, invalid)
+
+
+def build_from_data(file: str, data: Any, span_of: SpanOf, invalid: frozenset[Path] = frozenset()) -> ThreatModel:
+    return _Builder(span_of, invalid).model(file, data if isinstance(data, dict) else {})
 
 
 class _Builder:
-    def __init__(self, root: Node, invalid: frozenset[Path]) -> None:
-        self.root = root
+    def __init__(self, span_of: SpanOf, invalid: frozenset[Path]) -> None:
+        self.span_of = span_of
         self.invalid = invalid
         self.incomplete: set[str] = set()
 
@@ -74,10 +83,11 @@ class _Builder:
         diagrams = tuple(self.diagram(p, d) for p, d in self.entries(data, (), "diagrams"))
         threats = tuple(self.threat(p, t) for p, t in self.entries(data, (), "threats"))
         mitigations = tuple(self.mitigation(p, m) for p, m in self.entries(data, (), "mitigations"))
+        product = self.get(data, (), "product", dict, {}, checked=False)
         return ThreatModel(
             file=file,
-            product=self.product(self.get(data, (), "product", dict, {}, checked=False)),
-            product_span=locate(self.root, ("product",)).node.span,
+            product=self.product(product),
+            product_span=self.span_of(("product",), product),
             diagrams=diagrams, threats=threats, mitigations=mitigations,
             incomplete=frozenset(self.incomplete),
         )
@@ -97,7 +107,7 @@ class _Builder:
 
     def diagram(self, path: Path, d: dict[str, Any]) -> Diagram:
         return Diagram(
-            id=d["id"], name=self.text(d, path, "name", ""), span=self.span(path), path=path,
+            id=d["id"], name=self.text(d, path, "name", ""), span=self.span_of(path, d), path=path,
             description=self.text(d, path, "description", ""),
             elements=tuple(self.element(p, e, d["id"]) for p, e in self.entries(d, path, "elements")),
             flows=tuple(self.flow(p, f, d["id"]) for p, f in self.entries(d, path, "flows")),
@@ -105,7 +115,7 @@ class _Builder:
 
     def element(self, path: Path, e: dict[str, Any], diagram: str) -> Element:
         return Element(
-            id=e["id"], type=self.text(e, path, "type", ""), name=self.text(e, path, "name", ""), span=self.span(path),
+            id=e["id"], type=self.text(e, path, "type", ""), name=self.text(e, path, "name", ""), span=self.span_of(path, e),
             path=path, diagram=diagram, description=self.text(e, path, "description", ""),
             boundary=self.text(e, path, "boundary", rejected=""), technology=self.text(e, path, "technology"),
         )
@@ -113,7 +123,7 @@ class _Builder:
     def flow(self, path: Path, f: dict[str, Any], diagram: str) -> Flow:
         return Flow(
             id=f["id"], source=self.text(f, path, "from", ""), target=self.text(f, path, "to", ""),
-            name=self.text(f, path, "name", ""), span=self.span(path), path=path, diagram=diagram,
+            name=self.text(f, path, "name", ""), span=self.span_of(path, f), path=path, diagram=diagram,
             description=self.text(f, path, "description", ""), protocol=self.text(f, path, "protocol"),
             encrypted=self.get(f, path, "encrypted", bool), authenticated=self.get(f, path, "authenticated", bool),
         )
@@ -129,7 +139,7 @@ class _Builder:
         if (*path, "status") in self.invalid:
             acceptance = None
         return Threat(
-            id=t["id"], title=self.text(t, path, "title", ""), span=self.span(path), path=path,
+            id=t["id"], title=self.text(t, path, "title", ""), span=self.span_of(path, t), path=path,
             element=self.text(t, path, "element", rejected=""), framework=self.text(t, path, "framework", "STRIDE", ""),
             category=self.text(t, path, "category"), description=self.text(t, path, "description", ""),
             likelihood=likelihood, impact=impact,
@@ -141,11 +151,8 @@ class _Builder:
 
     def mitigation(self, path: Path, m: dict[str, Any]) -> Mitigation:
         return Mitigation(
-            id=m["id"], title=self.text(m, path, "title", ""), span=self.span(path), path=path,
+            id=m["id"], title=self.text(m, path, "title", ""), span=self.span_of(path, m), path=path,
             element=self.text(m, path, "element", rejected=""), threats=self.strings(m, path, "threats"),
             status=self.text(m, path, "status", "proposed"), category=self.text(m, path, "category"),
             description=self.text(m, path, "description", ""), evidence=self.strings(m, path, "evidence"),
         )
-
-    def span(self, path: Path) -> Any:
-        return locate(self.root, path).node.span

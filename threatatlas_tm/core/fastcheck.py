@@ -24,91 +24,112 @@ _SUPPORTED = _ANNOTATIONS | {
 
 def ecma_pattern(pattern: str) -> re.Pattern[str]:
     """JSON Schema patterns are ECMA-262: '$' ends the text. Python's '$' also matches before a
-    final newline, which would let "T-1\n" pass as an id."""
+    final newline, which would let "T-1\\n" pass as an id."""
     if pattern.endswith("$") and not pattern.endswith("\\$"):
         pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)
 
 
 def _is_integer(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    kind = type(value)
+    return kind is int or (kind is float and value.is_integer())
 
 
 _TYPES: dict[str, Check] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: type(v) is dict,
+    "array": lambda v: type(v) is list,
+    "string": lambda v: type(v) is str,
+    "boolean": lambda v: type(v) is bool,
     "null": lambda v: v is None,
     "integer": _is_integer,
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "number": lambda v: type(v) in (int, float),
 }
 
 
 def _same(a: Any, b: Any) -> bool:
     """JSON equality: true is not 1, 1 is 1.0."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if type(a) is bool or type(b) is bool:
+        return type(a) is type(b) and a == b
     return type(a) is type(b) and a == b if isinstance(a, (str, list, dict)) else a == b
 
 
 def _freeze(value: Any) -> Any:
-    return (type(value) is bool, repr(value)) if not isinstance(value, (int, float)) or isinstance(value, bool) else value
+    return value if type(value) in (int, float) else (type(value) is bool, repr(value))
+
+
+def _all(checks: list[Check]) -> Check:
+    if len(checks) == 1:
+        return checks[0]
+    return lambda v: all(check(v) for check in checks)
 
 
 class SchemaCompiler:
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
         self.compiled: dict[str, Check] = {}
+        self.compiling: set[str] = set()
 
     def ref(self, pointer: str) -> Check:
-        if pointer not in self.compiled:
-            self.compiled[pointer] = lambda v: self.compiled[pointer + "!"](v)  # allows recursion
-            target: Any = self.root
-            for part in pointer.removeprefix("#/").split("/"):
-                target = target[part]
-            self.compiled[pointer + "!"] = self.compile(target)
+        if pointer in self.compiled:
+            return self.compiled[pointer]
+        if pointer in self.compiling:  # a recursive schema: resolve at call time
+            return lambda v: self.compiled[pointer](v)
+        self.compiling.add(pointer)
+        target: Any = self.root
+        for part in pointer.removeprefix("#/").split("/"):
+            target = target[part]
+        self.compiled[pointer] = self.compile(target)
         return self.compiled[pointer]
 
     def compile(self, schema: dict[str, Any]) -> Check:
         unknown = set(schema) - _SUPPORTED
         if unknown:
             raise ValueError(f"fastcheck does not implement {sorted(unknown)}")
-        checks = [c for c in self._checks(schema) if c is not None]
-        if len(checks) == 1:
-            return checks[0]
-        return lambda v: all(check(v) for check in checks)
+        checks = [self.ref(schema["$ref"])] if "$ref" in schema else []
+        own = {k: v for k, v in schema.items() if k not in _ANNOTATIONS and k != "$ref"}
+        if own:
+            checks.append(self._own(own))
+        return _all(checks) if checks else (lambda v: True)
 
-    def _checks(self, schema: dict[str, Any]) -> list[Check | None]:
-        return [
-            self._ref(schema), self._type(schema), self._enum(schema), self._object(schema),
-            self._array(schema), self._string(schema), self._number(schema),
-        ]
+    def _own(self, schema: dict[str, Any]) -> Check:
+        """Specialised closures for the common shapes; anything else goes the generic way."""
+        kind, keys = schema.get("type"), set(schema)
+        if kind == "object" and keys <= {"type", "properties", "required", "additionalProperties"}:
+            return self._object(schema)
+        if kind == "array" and keys <= {"type", "items", "uniqueItems", "minItems"}:
+            return self._array(schema)
+        if kind == "string" and keys <= {"type", "minLength", "maxLength", "pattern"}:
+            return self._string(schema)
+        if kind == "integer" and keys <= {"type", "minimum", "maximum"}:
+            return _integer(schema.get("minimum"), schema.get("maximum"))
+        if kind is None and set(schema) == {"enum"} and all(type(o) is str for o in schema["enum"]):
+            options = frozenset(schema["enum"])
+            return lambda v: type(v) is str and v in options
+        return self._generic(schema)
 
-    def _ref(self, schema: dict[str, Any]) -> Check | None:
-        return self.ref(schema["$ref"]) if "$ref" in schema else None
-
-    @staticmethod
-    def _type(schema: dict[str, Any]) -> Check | None:
-        if "type" not in schema:
-            return None
-        names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        tests = [_TYPES[name] for name in names]
-        return lambda v: any(test(v) for test in tests)
-
-    @staticmethod
-    def _enum(schema: dict[str, Any]) -> Check | None:
+    def _generic(self, schema: dict[str, Any]) -> Check:
+        checks: list[Check] = []
+        if "type" in schema:
+            names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            tests = [_TYPES[name] for name in names]
+            checks.append(lambda v: any(test(v) for test in tests))
         if "const" in schema:
             const = schema["const"]
-            return lambda v: _same(v, const)
+            checks.append(lambda v: _same(v, const))
         if "enum" in schema:
             options = schema["enum"]
-            return lambda v: any(_same(v, option) for option in options)
-        return None
+            checks.append(lambda v: any(_same(v, option) for option in options))
+        rest = {k: v for k, v in schema.items() if k not in ("type", "const", "enum")}
+        if rest:
+            checks += [c for c in (self._object_part(rest), self._array_part(rest), _string_part(rest),
+                                   _number_part(rest)) if c is not None]
+        return _all(checks) if checks else (lambda v: True)
 
-    def _object(self, schema: dict[str, Any]) -> Check | None:
+    def _object(self, schema: dict[str, Any]) -> Check:
+        part = self._object_part(schema)
+        return (lambda v: type(v) is dict) if part is None else (lambda v: type(v) is dict and part(v))
+
+    def _object_part(self, schema: dict[str, Any]) -> Check | None:
         props = {k: self.compile(s) for k, s in schema.get("properties", {}).items()}
         required = frozenset(schema.get("required", ()))
         closed = schema.get("additionalProperties", True) is False
@@ -117,57 +138,85 @@ class SchemaCompiler:
         allowed = frozenset(props)
 
         def check(v: Any) -> bool:
-            if not isinstance(v, dict):
+            if type(v) is not dict:
                 return True
             keys = v.keys()
             if not required <= keys or (closed and not keys <= allowed):
                 return False
-            return all(props[k](item) for k, item in v.items() if k in props)
+            for key, item in v.items():
+                prop = props.get(key)
+                if prop is not None and not prop(item):
+                    return False
+            return True
 
         return check
 
-    def _array(self, schema: dict[str, Any]) -> Check | None:
+    def _array(self, schema: dict[str, Any]) -> Check:
+        part = self._array_part(schema)
+        return (lambda v: type(v) is list) if part is None else (lambda v: type(v) is list and part(v))
+
+    def _array_part(self, schema: dict[str, Any]) -> Check | None:
         item = self.compile(schema["items"]) if "items" in schema else None
         unique = schema.get("uniqueItems", False)
         min_items = schema.get("minItems", 0)
+        if not (item or unique or min_items):
+            return None
 
         def check(v: Any) -> bool:
-            if not isinstance(v, list):
+            if type(v) is not list:
                 return True
             if len(v) < min_items or (unique and len({_freeze(x) for x in v}) != len(v)):
                 return False
-            return item is None or all(item(x) for x in v)
-
-        return check if item or unique or min_items else None
-
-    @staticmethod
-    def _string(schema: dict[str, Any]) -> Check | None:
-        low, high = schema.get("minLength", 0), schema.get("maxLength")
-        pattern = ecma_pattern(schema["pattern"]).search if "pattern" in schema else None
-        if not (low or high is not None or pattern):
-            return None
-
-        def check(v: Any) -> bool:
-            if not isinstance(v, str):
-                return True
-            if len(v) < low or (high is not None and len(v) > high):
-                return False
-            return pattern is None or pattern(v) is not None
+            if item is not None:
+                for x in v:
+                    if not item(x):
+                        return False
+            return True
 
         return check
 
     @staticmethod
-    def _number(schema: dict[str, Any]) -> Check | None:
-        low, high = schema.get("minimum"), schema.get("maximum")
-        if low is None and high is None:
-            return None
+    def _string(schema: dict[str, Any]) -> Check:
+        part = _string_part(schema)
+        return (lambda v: type(v) is str) if part is None else (lambda v: type(v) is str and part(v))
 
-        def check(v: Any) -> bool:
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                return True
-            return (low is None or v >= low) and (high is None or v <= high)
 
-        return check
+def _integer(low: float | None, high: float | None) -> Check:
+    def check(v: Any) -> bool:
+        if not _is_integer(v):
+            return False
+        return (low is None or v >= low) and (high is None or v <= high)
+
+    return check
+
+
+def _string_part(schema: dict[str, Any]) -> Check | None:
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    search = ecma_pattern(schema["pattern"]).search if "pattern" in schema else None
+    if not (low or high is not None or search):
+        return None
+
+    def check(v: Any) -> bool:
+        if type(v) is not str:
+            return True
+        if len(v) < low or (high is not None and len(v) > high):
+            return False
+        return search is None or search(v) is not None
+
+    return check
+
+
+def _number_part(schema: dict[str, Any]) -> Check | None:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is None and high is None:
+        return None
+
+    def check(v: Any) -> bool:
+        if type(v) not in (int, float):
+            return True
+        return (low is None or v >= low) and (high is None or v <= high)
+
+    return check
 
 
 def compile_schema(schema: dict[str, Any]) -> Check:

@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from threatatlas_tm.core.build import build_model
+from threatatlas_tm.core.build import build_from_data, build_model
+from threatatlas_tm.core.fastload import fast_parse
 from threatatlas_tm.core.locate import anchor_node, locate
 from threatatlas_tm.core.model import ThreatModel
 from threatatlas_tm.core.problems import FILE_START, Level, Problem, json_path, sorted_problems
 from threatatlas_tm.core.rules import model_findings
-from threatatlas_tm.core.schema import check_schema
-from threatatlas_tm.core.source import InputError, check_text, read_bytes
+from threatatlas_tm.core.schema import check_schema, fast_check
+from threatatlas_tm.core.source import InputError, SourceText, check_text, read_bytes
 from threatatlas_tm.core.yamlload import YamlDocument, parse_yaml
 
 
@@ -60,6 +61,22 @@ def _check_bytes(file: str, data: bytes) -> FileReport:
     source, problem = check_text(file, data)
     if source is None:
         return FileReport(file, (problem,) if problem else (), None)
+    return _fast_check(source) or _full_check(source)
+
+
+def _fast_check(source: SourceText) -> FileReport | None:
+    """A clean model needs no node tree: if anything at all is wrong, the full check explains it."""
+    fast = fast_parse(source)
+    if fast is None or not isinstance(fast.data, dict) or not fast_check()(fast.data):
+        return None
+    model = build_from_data(source.file, fast.data, lambda _, mapping: fast.span_of(mapping))
+    if next(model_findings(model), None) is not None:
+        return None
+    return FileReport(source.file, (), model)
+
+
+def _full_check(source: SourceText) -> FileReport:
+    file = source.file
     parsed = parse_yaml(source)
     if parsed.document is None:
         return FileReport(file, tuple(sorted_problems(list(parsed.problems))), None)

@@ -22,12 +22,14 @@ MAX_DEPTH = 64
 MIN_ALIAS_BUDGET = 100_000  # aliases may add at most max(this, nodes in the file) nodes
 
 try:  # libyaml's C parser is several times faster; PyYAML may be built without it
-    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]  # not in types-PyYAML
+    from yaml.cyaml import CParser as Parser  # type: ignore[attr-defined]  # not in types-PyYAML
 
     LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    _Parser = yaml.SafeLoader  # type: ignore[assignment,misc]
+    Parser = yaml.SafeLoader  # type: ignore[assignment,misc]
     LIBYAML = False
+
+__all__ = ["LIBYAML", "MAX_DEPTH", "Node", "ParseResult", "Parser", "YamlDocument", "parse_yaml", "resolve_plain"]
 
 _IMPLICIT = Resolver.yaml_implicit_resolvers
 _CONSTRUCTOR = SafeConstructor()
@@ -146,7 +148,7 @@ class _Composer:
                 node.value = text
             else:
                 cached = _PLAIN_CACHE.get(text, _MISSING)
-                node.value = cached if cached is not _MISSING else _resolve_plain(text)
+                node.value = cached if cached is not _MISSING else resolve_plain(text)
         elif tag is None or tag == "!" or tag == _STR:
             node.value = text
         else:
@@ -282,7 +284,7 @@ _PLAIN_CACHE: dict[str, Any] = {}
 _PLAIN_CACHE_LIMIT = 4096
 
 
-def _resolve_plain(text: str) -> Any:
+def resolve_plain(text: str) -> Any:
     value: Any = text
     for tag, regexp in _IMPLICIT.get(text[:1], ()):
         if regexp.match(text):
@@ -333,7 +335,7 @@ def _syntax_problem(source: SourceText, error: yaml.YAMLError) -> Problem:
 
 def parse_yaml(source: SourceText) -> ParseResult:
     composer = _Composer(source.file)
-    parser = _Parser(source.data)
+    parser = Parser(source.data)
     try:
         composer.run(parser)
     except _Stop:
