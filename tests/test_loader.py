@@ -109,3 +109,13 @@ def test_control_characters_are_a_syntax_error() -> None:
 def test_source_check_passes_valid_text_through() -> None:
     text, problem = check_source("m.yaml", VALID.encode())
     assert problem is None and text is not None and text.data == VALID.encode()
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n", "a: !!str 1\n", "a: 1\na: 2\n", "<<: {a: 1}\n", "? [a]\n: 1\n", "a: [\n", "--- 1\n--- 2\n",
+])
+def test_fast_path_hands_unusual_files_to_the_full_composer(text: str) -> None:
+    from threatatlas_tm.core.fastload import fast_parse
+    from threatatlas_tm.core.source import SourceText
+
+    assert fast_parse(SourceText("m", text.encode())) is None

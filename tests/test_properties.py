@@ -109,3 +109,18 @@ def test_fast_check_agrees_with_jsonschema(data: dict[str, Any], draw: st.DataOb
         mutated = replacement
     reference = not any(True for _ in Draft202012Validator(load_schema()).iter_errors(mutated))
     assert fast_check()(mutated) is reference
+
+
+@SETTINGS
+@given(models())
+def test_fast_path_and_full_composer_agree(data: dict[str, Any]) -> None:
+    from threatatlas_tm.core.build import build_from_data, build_model
+    from threatatlas_tm.core.fastload import fast_parse
+    from threatatlas_tm.core.source import SourceText
+    from threatatlas_tm.core.yamlload import parse_yaml
+
+    source = SourceText("m.yaml", render(data).text.encode())
+    fast, full = fast_parse(source), parse_yaml(source).document
+    assert fast is not None and full is not None
+    assert fast.data == full.data
+    assert build_from_data("m.yaml", fast.data, lambda _, mapping: fast.span_of(mapping)) == build_model("m.yaml", full)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -65,6 +67,79 @@ def validate(paths: Sequence[str], fmt: str, color: str) -> int:
     return ExitCode.OK if all(r.ok for r in reports) else ExitCode.FINDINGS
 
 
+def _flag(name: str, help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(f"--{name.replace('_', '-')}/--no-{name.replace('_', '-')}", name, default=None,
+                        help=help_text)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@_flag("fail_on_critical", "Fail when any critical threat exists (query parameter fail_on_critical).")
+@_flag("fail_on_unmitigated_high", "Fail when a high/critical threat has no active mitigation.")
+@click.option("--min-mitigation-ratio", "ratio", metavar="R", help="Fail when the mitigated ratio is below R (0-1).")
+@click.option("--thresholds", "query", metavar="QUERY",
+              help="The security-status query string, e.g. 'fail_on_critical=true&min_mitigation_ratio=0.7'.")
+@click.option("--product", type=int, help="Only the product with this id.")
+@click.option("-f", "--format", "fmt", type=click.Choice(format_names("status")), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the output here.")
+@click.option("--generated-at", metavar="TIME", help="Fix generated_at (ISO 8601); SOURCE_DATE_EPOCH also does.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 when the gate fails (invalid models still exit 2).")
+@click.option("--color", type=_COLOR_CHOICES, default="auto", show_default=True, help="Colour the text output.")
+def status(paths: Sequence[str], fail_on_critical: bool | None, fail_on_unmitigated_high: bool | None,
+           ratio: str | None, query: str | None, product: int | None, fmt: str, output: str | None,
+           generated_at: str | None, exit_zero: bool, color: str) -> int:
+    """Evaluate the security gate offline: the security-status document of each product.
+
+    The options mean exactly what the endpoint's query parameters mean. Thresholds not given
+    here come from --thresholds, then the model's `gate:` section, then threatatlas.yaml in
+    the repository root.
+    """
+    from threatatlas_tm.core.gate import StatusRequest, run_status
+    from threatatlas_tm.core.thresholds import parse_ratio
+    from threatatlas_tm.render import render, renderer_module
+    from threatatlas_tm.render.problems_text import render as render_problems
+
+    flags = {"fail_on_critical": fail_on_critical, "fail_on_unmitigated_high": fail_on_unmitigated_high,
+             "min_mitigation_ratio": None if ratio is None else parse_ratio("--min-mitigation-ratio", ratio)}
+    run = run_status(StatusRequest(paths, flags, query, product, generated_at))
+    if run.invalid:
+        click.echo(render_problems(run.invalid, color=_use_color(color, sys.stderr)), nl=False, err=True)
+    if not run.results and not run.invalid:
+        raise UsageProblem("no threat-model files found")
+    if run.results:
+        use_color = output is None and _use_color(color, sys.stdout)
+        _write(render("status", fmt, run.results, color=use_color), output, use_color)
+        if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+            _append(os.environ["GITHUB_STEP_SUMMARY"], renderer_module("status", "github").step_summary(run.results))
+        if fmt != "text" or output is not None:
+            for result in run.results:
+                doc = result.document
+                verdict = "passed" if doc["pass"] else "FAILED: " + "; ".join(doc["failures"])
+                click.echo(f"threatatlas-tm: {doc['product_name']}: gate {verdict}", err=True)
+    if run.invalid:
+        return ExitCode.USAGE
+    failed = any(not r.document["pass"] for r in run.results)
+    return ExitCode.FINDINGS if failed and not exit_zero else ExitCode.OK
+
+
+def _write(text: str, output: str | None, color: bool) -> None:
+    if output is None:
+        click.echo(text, nl=False, color=color)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageProblem(f"{output}: cannot write: {error.strerror or error}") from error
+
+
+def _append(path: str, text: str) -> None:
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise UsageProblem(f"GITHUB_STEP_SUMMARY {path}: cannot write: {error.strerror or error}") from error
+
+
 @cli.command()
 @click.argument("path", required=False, default="threatmodel.yaml", type=click.Path())
 @click.option("--name", default="My Product", show_default=True, help="Product name.")
@@ -112,6 +187,7 @@ def rules(fmt: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code, in this one place."""
     from threatatlas_tm.core.source import InputError
+    from threatatlas_tm.core.thresholds import ThresholdError
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -121,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return ExitCode.USAGE
-    except (UsageProblem, InputError) as error:
+    except (UsageProblem, InputError, ThresholdError) as error:
         click.echo(f"threatatlas-tm: error: {error}", err=True)
         return ExitCode.USAGE
     except click.exceptions.Abort:

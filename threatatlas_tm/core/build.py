@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from threatatlas_tm.core.locate import locate
 from threatatlas_tm.core.model import (
-    Acceptance, Diagram, Element, Flow, Mitigation, Owner, Path, Product, Threat, ThreatModel,
+    Acceptance, Diagram, Element, Flow, GateSettings, Mitigation, Owner, Path, Product, Threat, ThreatModel,
 )
 from threatatlas_tm.core.problems import Span
 from threatatlas_tm.core.yamlload import YamlDocument
@@ -89,8 +89,17 @@ class _Builder:
             product=self.product(product),
             product_span=self.span_of(("product",), product),
             diagrams=diagrams, threats=threats, mitigations=mitigations,
+            gate=self.gate(self.get(data, (), "gate", dict, checked=False)),
             incomplete=frozenset(self.incomplete),
         )
+
+    def gate(self, g: dict[str, Any] | None) -> GateSettings | None:
+        if g is None:
+            return None
+        at: Path = ("gate",)
+        ratio = self.get(g, at, "min_mitigation_ratio", (int, float))
+        return GateSettings(self.get(g, at, "fail_on_critical", bool), self.get(g, at, "fail_on_unmitigated_high", bool),
+                            None if ratio is None else float(ratio))
 
     def product(self, p: dict[str, Any]) -> Product:
         at: Path = ("product",)

@@ -126,6 +126,15 @@ class Mitigation:
 
 
 @dataclass(frozen=True)
+class GateSettings:
+    """Thresholds written in a model's `gate:` section or in threatatlas.yaml; None = not set."""
+
+    fail_on_critical: bool | None = None
+    fail_on_unmitigated_high: bool | None = None
+    min_mitigation_ratio: float | None = None
+
+
+@dataclass(frozen=True)
 class ThreatModel:
     file: str
     product: Product
@@ -133,6 +142,7 @@ class ThreatModel:
     diagrams: tuple[Diagram, ...] = ()
     threats: tuple[Threat, ...] = ()
     mitigations: tuple[Mitigation, ...] = ()
+    gate: GateSettings | None = None
     # id namespaces ("element", "threat", …) with entries the builder had to leave out, so
     # references into them cannot be judged; empty for a schema-valid model
     incomplete: frozenset[str] = frozenset()

@@ -16,7 +16,7 @@ from threatatlas_tm.core.model import Path
 from threatatlas_tm.core.problems import Problem, json_path
 from threatatlas_tm.core.yamlload import Node, YamlDocument
 
-SCHEMAS = {"threat-model": "threat-model.schema.json"}
+SCHEMAS = {"threat-model": "threat-model.schema.json", "security-status": "security-status.schema.json"}
 
 _RULE_BY_KEYWORD = {
     "additionalProperties": "unknown-key",
@@ -44,8 +44,19 @@ def schema_file(name: str = "threat-model") -> Any:
 
 @lru_cache(maxsize=None)
 def load_schema(name: str = "threat-model") -> dict[str, Any]:
+    if name == "config":
+        return _config_schema()
     loaded: dict[str, Any] = json.loads(schema_file(name).read_text(encoding="utf-8"))
     return loaded
+
+
+def _config_schema() -> dict[str, Any]:
+    """threatatlas.yaml in a repository root: a `gate:` section, defined once in the model schema."""
+    model = load_schema()
+    return {
+        "$schema": model["$schema"], "type": "object", "additionalProperties": False,
+        "properties": {"gate": model["properties"]["gate"]}, "$defs": model["$defs"],
+    }
 
 
 @lru_cache(maxsize=None)
@@ -60,7 +71,7 @@ class SchemaResult:
 
 
 @lru_cache(maxsize=None)
-def explaining_validator() -> Any:
+def explaining_validator(name: str = "threat-model") -> Any:
     """jsonschema's draft 2020-12 validator with ECMA-262 '$' in patterns, as editors apply it."""
     from jsonschema import Draft202012Validator, ValidationError, validators  # costly: only for invalid files
 
@@ -69,15 +80,15 @@ def explaining_validator() -> Any:
             yield ValidationError(f"{instance!r} does not match {regex!r}")
 
     extended = validators.extend(Draft202012Validator, {"pattern": pattern})  # type: ignore[no-untyped-call]
-    return extended(load_schema())
+    return extended(load_schema(name))
 
 
-def check_schema(file: str, document: YamlDocument) -> SchemaResult:
-    if fast_check()(document.data):
+def check_schema(file: str, document: YamlDocument, name: str = "threat-model") -> SchemaResult:
+    if fast_check(name)(document.data):
         return SchemaResult((), frozenset())
     problems: list[Problem] = []
     invalid: set[Path] = set()
-    for error in explaining_validator().iter_errors(document.data):
+    for error in explaining_validator(name).iter_errors(document.data):
         problems.extend(_explain(file, document.root, error))
         if error.validator not in ("required", "additionalProperties"):
             invalid.add(tuple(error.absolute_path))
