@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, CliResult
 
 from threatatlas_tm.core.schema import load_schema
@@ -27,8 +28,9 @@ def test_readme_rules_table_is_the_registry() -> None:
     assert block.split("\n", 1)[1] == render_markdown()
 
 
-def test_format_reference_is_generated_from_the_schema() -> None:
-    assert (ROOT / "docs" / "format.md").read_text(encoding="utf-8") == render_reference(load_schema())
+@pytest.mark.parametrize(("doc", "name"), [("format.md", "threat-model"), ("security-status.md", "security-status")])
+def test_references_are_generated_from_the_schemas(doc: str, name: str) -> None:
+    assert (ROOT / "docs" / doc).read_text(encoding="utf-8") == render_reference(load_schema(name), name)
 
 
 def test_quick_start_has_two_commands_and_ci_runs_the_test_one() -> None:

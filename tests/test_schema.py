@@ -40,6 +40,12 @@ def test_schema_is_valid_against_its_metaschema() -> None:
     assert "/v1/" in schema["$id"]
 
 
+def test_security_status_schema_is_valid() -> None:
+    schema = load_schema("security-status")
+    Draft202012Validator.check_schema(schema)
+    assert "/v1/" in schema["$id"]
+
+
 def test_schema_stays_in_the_draft7_subset() -> None:
     schema = load_schema()
     Draft7Validator.check_schema({k: v for k, v in schema.items() if k != "$schema"})

@@ -156,21 +156,23 @@ def init(path: str, name: str, product_id: int, schema_ref: str | None, force: b
 
 
 @cli.command()
+@click.option("--name", type=click.Choice(["threat-model", "security-status"]), default="threat-model",
+              show_default=True, help="Which schema: the model format, or the security-status response.")
 @click.option("--path", "show_path", is_flag=True, help="Print the installed schema file's path instead.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True,
               help="json: the JSON Schema itself; markdown: the format reference generated from it.")
-def schema(show_path: bool, fmt: str) -> int:
-    """Print the threat-model JSON Schema (for editors and Schema Store)."""
+def schema(name: str, show_path: bool, fmt: str) -> int:
+    """Print a JSON Schema: the threat-model format (for editors) or the security-status response."""
     from threatatlas_tm.core.schema import load_schema, schema_file
 
     if show_path:
-        click.echo(str(schema_file()))
+        click.echo(str(schema_file(name)))
     elif fmt == "markdown":
         from threatatlas_tm.render.schema_docs import render_reference
 
-        click.echo(render_reference(load_schema()), nl=False)
+        click.echo(render_reference(load_schema(name), name), nl=False)
     else:
-        click.echo(schema_file().read_text(encoding="utf-8"), nl=False)
+        click.echo(schema_file(name).read_text(encoding="utf-8"), nl=False)
     return ExitCode.OK
 
 

@@ -14,7 +14,7 @@ def _resolve(root: dict[str, Any], schema: dict[str, Any]) -> tuple[str | None, 
     if not ref:
         return None, schema
     name = ref.rsplit("/", 1)[-1]
-    return name, root["$defs"][name]
+    return name, root.get("$defs", {})[name]
 
 
 def _type_of(root: dict[str, Any], schema: dict[str, Any]) -> str:
@@ -31,6 +31,8 @@ def _type_of(root: dict[str, Any], schema: dict[str, Any]) -> str:
         return "list of " + _type_of(root, schema["items"])
     if schema.get("type") == "object":
         return "mapping (below)"
+    if isinstance(schema.get("type"), list):
+        return " or ".join(schema["type"])
     if schema.get("type") == "integer" and "minimum" in schema:
         return f"integer ≥ {schema['minimum']}"
     return str(schema.get("type", "any"))
@@ -46,21 +48,28 @@ def _table(root: dict[str, Any], schema: dict[str, Any]) -> Iterator[str]:
         yield f"| `{key}` | {_type_of(root, prop)} | {'yes' if key in required else 'no'} | {description}{default} |"
 
 
+def _nested(name: str, schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for key, prop in schema["properties"].items():
+        if prop.get("type") == "object":
+            yield f"{name}.{key}", prop
+            yield from _nested(f"{name}.{key}", prop)
+
+
 def _sections(root: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "top level", root
-    for name, definition in root["$defs"].items():
+    yield from ((name.removeprefix("top level."), schema) for name, schema in _nested("top level", root))
+    for name, definition in root.get("$defs", {}).items():
         if definition.get("type") == "object":
             yield name, definition
-            for key, prop in definition["properties"].items():
-                if prop.get("type") == "object":
-                    yield f"{name}.{key}", prop
+            yield from _nested(name, definition)
 
 
-def render_reference(root: dict[str, Any]) -> str:
+def render_reference(root: dict[str, Any], name: str = "threat-model") -> str:
+    option = "" if name == "threat-model" else f"--name {name} "
     lines = [
         f"# {root['title']}",
         "",
-        "Generated from the JSON Schema by `threatatlas-tm schema --format markdown`; do not edit by hand.",
+        f"Generated from the JSON Schema by `threatatlas-tm schema {option}--format markdown`; do not edit by hand.",
         "",
         root["description"],
         "",
@@ -69,6 +78,8 @@ def render_reference(root: dict[str, Any]) -> str:
     ]
     for title, schema in _sections(root):
         lines += [f"## {title}", "", schema.get("description", ""), "", *_table(root, schema), ""]
-    lines += ["## Value forms", ""]
-    lines += [f"- **{label}**: {root['$defs'][name]['description']}" for name, label in _SCALAR_NAMES.items()]
+    forms = [(name, label) for name, label in _SCALAR_NAMES.items() if name in root.get("$defs", {})]
+    if forms:
+        lines += ["## Value forms", ""]
+        lines += [f"- **{label}**: {root['$defs'][name]['description']}" for name, label in forms]
     return "\n".join(lines) + "\n"
