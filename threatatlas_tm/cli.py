@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -207,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
         if _state["debug"]:
+            import traceback
+
             traceback.print_exc()
         click.echo(f"threatatlas-tm: internal error: {type(error).__name__}: {error} "
                    "(rerun with --debug for the traceback, and please report it)", err=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from importlib import resources
 from pathlib import Path
 
 from threatatlas_tm.errors import UsageProblem
@@ -18,7 +17,7 @@ def schema_url() -> str:
 
 
 def starter_text(name: str, product_id: int, schema_ref: str | None, today: datetime.date) -> str:
-    template = resources.files("threatatlas_tm").joinpath("templates", "starter.threatmodel.yaml").read_text("utf-8")
+    template = (Path(__file__).parent / "templates" / "starter.threatmodel.yaml").read_text("utf-8")
     values = {
         "@SCHEMA_REF@": schema_ref or schema_url(),
         "@PRODUCT_ID@": str(product_id),

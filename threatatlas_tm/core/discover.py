@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import stat
 from collections.abc import Sequence
@@ -24,8 +23,12 @@ class Discovery:
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
 
 
+_SUFFIXES = tuple(p.removeprefix("*") for p in MODEL_FILE_PATTERNS if p.startswith("*"))
+_NAMES = tuple(p for p in MODEL_FILE_PATTERNS if "*" not in p)
+
+
 def is_model_file(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in MODEL_FILE_PATTERNS)
+    return name.endswith(_SUFFIXES) or name in _NAMES
 
 
 def _not_regular(path: Path) -> str | None:

@@ -126,8 +126,23 @@ class SchemaCompiler:
         return _all(checks) if checks else (lambda v: True)
 
     def _object(self, schema: dict[str, Any]) -> Check:
-        part = self._object_part(schema)
-        return (lambda v: type(v) is dict) if part is None else (lambda v: type(v) is dict and part(v))
+        props = {k: self.compile(s) for k, s in schema.get("properties", {}).items()}
+        required = frozenset(schema.get("required", ()))
+        allowed = frozenset(props) if schema.get("additionalProperties", True) is False else None
+
+        def check(v: Any) -> bool:
+            if type(v) is not dict:
+                return False
+            keys = v.keys()
+            if not required <= keys or (allowed is not None and not keys <= allowed):
+                return False
+            for key, item in v.items():
+                prop = props.get(key)
+                if prop is not None and not prop(item):
+                    return False
+            return True
+
+        return check
 
     def _object_part(self, schema: dict[str, Any]) -> Check | None:
         props = {k: self.compile(s) for k, s in schema.get("properties", {}).items()}
@@ -153,7 +168,12 @@ class SchemaCompiler:
 
     def _array(self, schema: dict[str, Any]) -> Check:
         part = self._array_part(schema)
-        return (lambda v: type(v) is list) if part is None else (lambda v: type(v) is list and part(v))
+        if part is None:
+            return lambda v: type(v) is list
+        if set(schema) <= {"type", "items"}:
+            item = self.compile(schema["items"])
+            return lambda v: type(v) is list and all(map(item, v))
+        return lambda v: type(v) is list and part(v)
 
     def _array_part(self, schema: dict[str, Any]) -> Check | None:
         item = self.compile(schema["items"]) if "items" in schema else None
@@ -177,8 +197,15 @@ class SchemaCompiler:
 
     @staticmethod
     def _string(schema: dict[str, Any]) -> Check:
-        part = _string_part(schema)
-        return (lambda v: type(v) is str) if part is None else (lambda v: type(v) is str and part(v))
+        """One closure, not a type test wrapped around a constraint test: strings are most values."""
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        search = ecma_pattern(schema["pattern"]).search if "pattern" in schema else None
+        if high is None and search is None:
+            return lambda v: type(v) is str and len(v) >= low
+        limit = high if high is not None else float("inf")
+        if search is None:
+            return lambda v: type(v) is str and low <= len(v) <= limit
+        return lambda v: type(v) is str and low <= len(v) <= limit and search(v) is not None
 
 
 def _integer(low: float | None, high: float | None) -> Check:

@@ -31,7 +31,7 @@ class FastDocument:
     data: Any
     marks: dict[int, tuple[Any, Any]]  # id(mapping) → (start mark, end mark); data keeps the ids alive
 
-    def span_of(self, mapping: dict[str, Any]) -> Span:
+    def span_of(self, path: Any, mapping: dict[str, Any]) -> Span:
         start, end = self.marks[id(mapping)]
         return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 

@@ -45,7 +45,9 @@ def position_of(data: bytes, offset: int) -> Span:
     return Span.point(len(lines), len(lines[-1]) + 1)
 
 
-def check_text(file: str, data: bytes) -> tuple[SourceText | None, Problem | None]:
+def check_text(file: str, data: bytes, verify_utf8: bool = True) -> tuple[SourceText | None, Problem | None]:
+    """verify_utf8=False skips decoding the whole file: libyaml rejects bad UTF-8 anyway, and
+    the caller re-checks with it on before explaining a failure."""
     if len(data) > MAX_BYTES:
         return None, Problem(file, FILE_START, "file-too-large",
                              f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB",
@@ -60,7 +62,8 @@ def check_text(file: str, data: bytes) -> tuple[SourceText | None, Problem | Non
                              "the file contains NUL bytes: it is binary, not YAML text",
                              "point threatatlas-tm at the .threatmodel.yaml file, not a binary")
     try:
-        data.decode("utf-8")
+        if verify_utf8:
+            data.decode("utf-8")
     except UnicodeDecodeError as error:
         return None, Problem(file, position_of(data, error.start), "encoding",
                              f"byte 0x{data[error.start]:02x} is not valid UTF-8",

@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from threatatlas_tm.core.model import GateSettings
 from threatatlas_tm.core.posture import Thresholds
@@ -51,6 +50,8 @@ def parse_ratio(name: str, value: str | float) -> float:
 
 def parse_query(text: str) -> dict[str, Any]:
     """The security-status query string, e.g. "fail_on_critical=true&min_mitigation_ratio=0.7"."""
+    from urllib.parse import parse_qsl  # only when --thresholds is given
+
     values: dict[str, Any] = {}
     try:
         pairs = parse_qsl(text.strip().lstrip("?"), keep_blank_values=True, strict_parsing=bool(text.strip()))

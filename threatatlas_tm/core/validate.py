@@ -58,10 +58,14 @@ def check_bytes(file: str, data: bytes) -> FileReport:
 
 
 def _check_bytes(file: str, data: bytes) -> FileReport:
+    unchecked, _ = check_text(file, data, verify_utf8=False)
+    found = _fast_check(unchecked) if unchecked is not None else None
+    if found is not None:
+        return found
     source, problem = check_text(file, data)
     if source is None:
         return FileReport(file, (problem,) if problem else (), None)
-    return _fast_check(source) or _full_check(source)
+    return _full_check(source)
 
 
 def _fast_check(source: SourceText) -> FileReport | None:
@@ -69,7 +73,7 @@ def _fast_check(source: SourceText) -> FileReport | None:
     fast = fast_parse(source)
     if fast is None or not isinstance(fast.data, dict) or not fast_check()(fast.data):
         return None
-    model = build_from_data(source.file, fast.data, lambda _, mapping: fast.span_of(mapping))
+    model = build_from_data(source.file, fast.data, fast.span_of)
     if next(model_findings(model), None) is not None:
         return None
     return FileReport(source.file, (), model)
@@ -85,7 +89,7 @@ def _full_check(source: SourceText) -> FileReport:
     if not isinstance(parsed.document.data, dict):
         return FileReport(file, tuple(sorted_problems(problems)), None)
     # model rules run on what the schema accepted, so one run reports both kinds of problem
-    model = build_model(file, parsed.document, schema.invalid)
+    model = build_model(file, parsed.document, schema.invalid if schema.problems else None)
     problems += _model_problems(file, parsed.document, model)
     return FileReport(file, tuple(sorted_problems(problems)), None if schema.problems else model)
 

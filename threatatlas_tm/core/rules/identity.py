@@ -19,8 +19,11 @@ def duplicate_ids(model: ThreatModel) -> Iterator[Finding]:
         ("mitigation", ((m.id, m.path, m.span.line) for m in model.mitigations)),
     ]
     for kind, entries in kinds:
+        listed = list(entries)
+        if len({ident for ident, _, _ in listed}) == len(listed):
+            continue  # the usual case: no duplicates, no need to order them
         first_line: dict[str, int] = {}
-        for ident, path, line in sorted(entries, key=lambda e: e[2]):
+        for ident, path, line in sorted(listed, key=lambda e: e[2]):
             if ident in first_line:
                 yield Finding((*path, "id"), f"{kind} id '{ident}' is already used on line {first_line[ident]}",
                               "give each one a distinct id")
