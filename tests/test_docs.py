@@ -35,7 +35,7 @@ def test_references_are_generated_from_the_schemas(doc: str, name: str) -> None:
 
 def test_quick_start_has_two_commands_and_ci_runs_the_test_one() -> None:
     install_and_run, install_and_test = _quick_start()
-    assert "threatatlas-tm validate examples/payments-api.threatmodel.yaml" in install_and_run
+    assert "threatatlas-tm status examples/payments-api.threatmodel.yaml" in install_and_run
     assert install_and_test in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
 
 
@@ -54,3 +54,32 @@ def test_readme_sample_output_is_real(run_cli: Callable[..., CliResult]) -> None
     tests = Path(__file__).parent
     result = run_cli("validate", str(tests / "readme_sample.threatmodel.yaml"))
     assert result.out.replace(str(tests / "readme_sample.threatmodel.yaml"), "shop.threatmodel.yaml") == sample
+
+
+def test_readme_status_formats_table_is_the_registry() -> None:
+    block = README.split("<!-- status-formats:start", 1)[1].split("<!-- status-formats:end -->", 1)[0]
+    rows = [f"| `{f.name}` | {f.summary} |" for f in FORMATS["status"].values()]
+    assert block.split("\n", 1)[1] == "| format | output |\n|---|---|\n" + "\n".join(rows) + "\n"
+
+
+def test_readme_status_example_is_real(run_cli: Callable[..., CliResult]) -> None:
+    shown = README.split("For the example, with the guide's thresholds:", 1)[1].split("```json\n", 1)[1].split("\n```")[0]
+    result = run_cli("status", str(ROOT / "examples" / "payments-api.threatmodel.yaml"), "--thresholds",
+                     "fail_on_critical=true&fail_on_unmitigated_high=true&min_mitigation_ratio=0.7",
+                     "--generated-at", "2026-12-03T15:58:06+00:00")
+    assert result.out == shown + "\n"
+
+
+def test_readme_worked_example_is_true() -> None:
+    from helpers import check_text
+
+    from threatatlas_tm.core.posture import Thresholds, evaluate
+
+    yaml_block = README.split("### When is a threat mitigated?", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    header = ("threatatlas: 1\nproduct: {id: 1, name: P}\ndiagrams:\n  - id: d\n    name: D\n    elements:\n"
+              + "".join(f"      - {{id: {e}, type: process, name: {e}}}\n" for e in ("api", "hooks", "db")))
+    report = check_text(header + yaml_block)
+    assert report.model is not None, report.problems
+    posture = evaluate(report.model, Thresholds(fail_on_unmitigated_high=True))
+    assert posture.failures == ["1 high/critical threat(s) have no active mitigation"]
+    assert [t.id for t in posture.unmitigated_high] == ["T-3"] and posture.mitigation_ratio == 0.25
