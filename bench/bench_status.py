@@ -30,7 +30,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    status = [sys.executable, "-m", "threatatlas_tm", "status", "--fail-on-critical", "--fail-on-unmitigated-high",
+    # the console script users run (python -m adds runpy's start-up)
+    script = Path(sys.executable).with_name("threatatlas-tm")
+    status = [str(script), "status", "--fail-on-critical", "--fail-on-unmitigated-high",
               "--min-mitigation-ratio", "0.7", "--exit-zero"]
     parse_only = [sys.executable, "-c", PARSE_ONLY]
     print(f"python {sys.version.split()[0]}, {args.runs} runs each; median [min-max] wall time")

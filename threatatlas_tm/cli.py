@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -187,6 +188,10 @@ def rules(fmt: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code, in this one place."""
+    # A run builds up to a million small acyclic objects and then ends: the cyclic collector
+    # would only rescan them (one full pass costs 0.1 s at 10,000 threats). Reference counting
+    # still frees everything.
+    gc.disable()
     from threatatlas_tm.core.source import InputError
     from threatatlas_tm.core.thresholds import ThresholdError
 

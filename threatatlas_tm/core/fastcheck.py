@@ -9,6 +9,7 @@ and tests hold both validators to the same verdict.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -209,10 +210,14 @@ class SchemaCompiler:
 
 
 def _integer(low: float | None, high: float | None) -> Check:
+    lowest = -math.inf if low is None else low
+    highest = math.inf if high is None else high
+
     def check(v: Any) -> bool:
-        if not _is_integer(v):
+        kind = type(v)
+        if kind is not int and (kind is not float or not v.is_integer()):
             return False
-        return (low is None or v >= low) and (high is None or v <= high)
+        return bool(lowest <= v <= highest)
 
     return check
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from threatatlas_tm.core.yamlload import Node
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     node: Node  # the value at the path, or the deepest node reached
     key: Node | None  # the key node when the value is a mapping entry
     complete: bool  # False when the walk stopped early

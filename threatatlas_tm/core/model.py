@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from threatatlas_tm.core.problems import Span
 
@@ -147,15 +148,16 @@ class ThreatModel:
     # references into them cannot be judged; empty for a schema-valid model
     incomplete: frozenset[str] = frozenset()
 
-    @property
+    # cached: every rule walks them, and a model never changes once built
+    @cached_property
     def elements(self) -> tuple[Element, ...]:
         return tuple(e for d in self.diagrams for e in d.elements)
 
-    @property
+    @cached_property
     def flows(self) -> tuple[Flow, ...]:
         return tuple(f for d in self.diagrams for f in d.flows)
 
-    @property
+    @cached_property
     def targets(self) -> tuple[Element | Flow, ...]:
         """What a threat or mitigation can name: every element and flow."""
         return (*self.elements, *self.flows)

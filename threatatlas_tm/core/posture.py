@@ -84,7 +84,9 @@ def mitigation_ratio(mitigated: int, total: int) -> float:
     return 1.0 if total == 0 else round(mitigated / total, 4)
 
 
-def unmitigated_high_threats(model: ThreatModel) -> tuple[Threat, ...]:
+def unmitigated_high_threats(model: ThreatModel, severities: list[str | None] | None = None) -> tuple[Threat, ...]:
+    if severities is None:
+        severities = [t.severity for t in model.threats]
     element_of = {t.id: t.element for t in model.threats}
     covered_elements: set[str] = set()
     listed: set[str] = set()
@@ -93,20 +95,21 @@ def unmitigated_high_threats(model: ThreatModel) -> tuple[Threat, ...]:
             listed.update(m.threats)
             covered_elements.update(e for e in (m.element, *(element_of.get(t) for t in m.threats)) if e)
     return tuple(
-        t for t in model.threats
-        if t.severity in ("high", "critical") and t.status != "mitigated"
+        t for t, severity in zip(model.threats, severities)
+        if severity in ("high", "critical") and t.status != "mitigated"
         and t.id not in listed and (t.element is None or t.element not in covered_elements)
     )
 
 
 def evaluate(model: ThreatModel, thresholds: Thresholds) -> Posture:
+    severities = [t.severity for t in model.threats]
     counts = dict.fromkeys(SEVERITY_ORDER, 0)
-    for threat in model.threats:
-        counts[threat.severity or "unscored"] += 1
+    for severity in severities:
+        counts[severity or "unscored"] += 1
     mitigated = sum(1 for t in model.threats if t.status == "mitigated")
     ratio = mitigation_ratio(mitigated, len(model.threats))
-    unmitigated = unmitigated_high_threats(model)
-    critical = tuple(t for t in model.threats if t.severity == "critical")
+    unmitigated = unmitigated_high_threats(model, severities)
+    critical = tuple(t for t, severity in zip(model.threats, severities) if severity == "critical")
     critical_check, high_check, ratio_check = GATE_CHECKS
     minimum = thresholds.min_mitigation_ratio
     gates = (

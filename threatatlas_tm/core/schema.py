@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from threatatlas_tm.core.fastcheck import Check, compile_schema, ecma_pattern
 from threatatlas_tm.core.locate import Located, anchor_node, locate
@@ -67,8 +66,7 @@ def fast_check(name: str = "threat-model") -> Check:
     return compile_schema(load_schema(name))
 
 
-@dataclass(frozen=True)
-class SchemaResult:
+class SchemaResult(NamedTuple):
     problems: tuple[Problem, ...]
     invalid: frozenset[JsonPath]  # paths of values the schema rejected (not of mappings missing a key)
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime
 import math
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from threatatlas_tm.core.model import GateSettings
 from threatatlas_tm.core.posture import Thresholds
@@ -71,8 +70,7 @@ def _settings(settings: GateSettings | None) -> dict[str, Any]:
     return {name: getattr(settings, name) for name in PARAMETERS if getattr(settings, name) is not None}
 
 
-@dataclass(frozen=True)
-class ResolvedThresholds:
+class ResolvedThresholds(NamedTuple):
     thresholds: Thresholds
     sources: tuple[tuple[str, str], ...]  # (parameter, where its value came from)
 

@@ -8,8 +8,7 @@ nesting) is stopped while reading instead of after the damage is done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -78,14 +77,12 @@ class Node:
         return Span(self.start.line + 1, self.start.column + 1, self.end.line + 1, self.end.column + 1)
 
 
-@dataclass(frozen=True)
-class YamlDocument:
+class YamlDocument(NamedTuple):
     data: Any
     root: Node
 
 
-@dataclass(frozen=True)
-class ParseResult:
+class ParseResult(NamedTuple):
     document: YamlDocument | None
     problems: tuple[Problem, ...]
 

@@ -7,14 +7,13 @@ model rules run on a schema-valid model. Documentation and tests are driven by R
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from threatatlas_tm.core.model import Path, ThreatModel
 from threatatlas_tm.core.problems import Level
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     path: Path
     message: str
     hint: str = ""
@@ -23,8 +22,7 @@ class Finding:
 ModelCheck = Callable[[ThreatModel], Iterator[Finding]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     stage: str  # file | yaml | schema | model
     summary: str
