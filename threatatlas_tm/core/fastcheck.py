@@ -127,37 +127,25 @@ class SchemaCompiler:
         return _all(checks) if checks else (lambda v: True)
 
     def _object(self, schema: dict[str, Any]) -> Check:
+        return self._object_check(schema, typed=True)
+
+    def _object_part(self, schema: dict[str, Any]) -> Check | None:
+        if not (schema.get("properties") or schema.get("required") or schema.get("additionalProperties") is False):
+            return None
+        return self._object_check(schema, typed=False)
+
+    def _object_check(self, schema: dict[str, Any], typed: bool) -> Check:
+        """typed: the value must be a mapping; otherwise a non-mapping passes (another
+        keyword judges its type)."""
         props = {k: self.compile(s) for k, s in schema.get("properties", {}).items()}
         required = frozenset(schema.get("required", ()))
         allowed = frozenset(props) if schema.get("additionalProperties", True) is False else None
 
         def check(v: Any) -> bool:
             if type(v) is not dict:
-                return False
+                return not typed
             keys = v.keys()
             if not required <= keys or (allowed is not None and not keys <= allowed):
-                return False
-            for key, item in v.items():
-                prop = props.get(key)
-                if prop is not None and not prop(item):
-                    return False
-            return True
-
-        return check
-
-    def _object_part(self, schema: dict[str, Any]) -> Check | None:
-        props = {k: self.compile(s) for k, s in schema.get("properties", {}).items()}
-        required = frozenset(schema.get("required", ()))
-        closed = schema.get("additionalProperties", True) is False
-        if not (props or required or closed):
-            return None
-        allowed = frozenset(props)
-
-        def check(v: Any) -> bool:
-            if type(v) is not dict:
-                return True
-            keys = v.keys()
-            if not required <= keys or (closed and not keys <= allowed):
                 return False
             for key, item in v.items():
                 prop = props.get(key)
