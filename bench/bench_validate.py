@@ -55,7 +55,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     ours = [str(Path(sys.executable).with_name("threatatlas-tm")), "validate"]  # the console script users run
-    peer = shutil.which("check-jsonschema")
+    beside = Path(sys.executable).with_name("check-jsonschema")
+    peer = str(beside) if beside.exists() else shutil.which("check-jsonschema")
     print(f"python {sys.version.split()[0]}, {args.runs} runs each; median [min-max] wall time")
     print(f"{'threats':>8}  {'size':>9}  {'threatatlas-tm validate':>28}  {'check-jsonschema':>28}  ratio")
     for threats, path in model_files():
