@@ -72,17 +72,33 @@ def _flag(name: str, help_text: str) -> Callable[[Callable[..., Any]], Callable[
                         help=help_text)
 
 
+def _gate_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The threshold options shared by `status` and `report`."""
+    for option in reversed([
+        _flag("fail_on_critical", "Fail when any critical threat exists (query parameter fail_on_critical)."),
+        _flag("fail_on_unmitigated_high", "Fail when a high/critical threat has no active mitigation."),
+        click.option("--min-mitigation-ratio", "ratio", metavar="R", help="Fail when the mitigated ratio is below R (0-1)."),
+        click.option("--thresholds", "query", metavar="QUERY",
+                     help="The security-status query string, e.g. 'fail_on_critical=true&min_mitigation_ratio=0.7'."),
+        click.option("--generated-at", metavar="TIME", help="Fix the timestamp (ISO 8601); SOURCE_DATE_EPOCH also does."),
+    ]):
+        function = option(function)
+    return function
+
+
+def _flags(fail_on_critical: bool | None, fail_on_unmitigated_high: bool | None, ratio: str | None) -> dict[str, Any]:
+    from threatatlas_tm.core.thresholds import parse_ratio
+
+    return {"fail_on_critical": fail_on_critical, "fail_on_unmitigated_high": fail_on_unmitigated_high,
+            "min_mitigation_ratio": None if ratio is None else parse_ratio("--min-mitigation-ratio", ratio)}
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@_flag("fail_on_critical", "Fail when any critical threat exists (query parameter fail_on_critical).")
-@_flag("fail_on_unmitigated_high", "Fail when a high/critical threat has no active mitigation.")
-@click.option("--min-mitigation-ratio", "ratio", metavar="R", help="Fail when the mitigated ratio is below R (0-1).")
-@click.option("--thresholds", "query", metavar="QUERY",
-              help="The security-status query string, e.g. 'fail_on_critical=true&min_mitigation_ratio=0.7'.")
+@_gate_options
 @click.option("--product", type=int, help="Only the product with this id.")
 @click.option("-f", "--format", "fmt", type=click.Choice(format_names("status")), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the output here.")
-@click.option("--generated-at", metavar="TIME", help="Fix generated_at (ISO 8601); SOURCE_DATE_EPOCH also does.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 when the gate fails (invalid models still exit 2).")
 @click.option("--color", type=_COLOR_CHOICES, default="auto", show_default=True, help="Colour the text output.")
 def status(paths: Sequence[str], fail_on_critical: bool | None, fail_on_unmitigated_high: bool | None,
@@ -95,15 +111,11 @@ def status(paths: Sequence[str], fail_on_critical: bool | None, fail_on_unmitiga
     the repository root.
     """
     from threatatlas_tm.core.gate import StatusRequest, run_status
-    from threatatlas_tm.core.thresholds import parse_ratio
     from threatatlas_tm.render import render, renderer_module
-    from threatatlas_tm.render.problems_text import render as render_problems
 
-    flags = {"fail_on_critical": fail_on_critical, "fail_on_unmitigated_high": fail_on_unmitigated_high,
-             "min_mitigation_ratio": None if ratio is None else parse_ratio("--min-mitigation-ratio", ratio)}
+    flags = _flags(fail_on_critical, fail_on_unmitigated_high, ratio)
     run = run_status(StatusRequest(paths, flags, query, product, generated_at))
-    if run.invalid:
-        click.echo(render_problems(run.invalid, color=_use_color(color, sys.stderr)), nl=False, err=True)
+    _report_invalid(run.invalid, color)
     if not run.results and not run.invalid:
         raise UsageProblem("no threat-model files found")
     if run.results:
@@ -122,14 +134,69 @@ def status(paths: Sequence[str], fail_on_critical: bool | None, fail_on_unmitiga
     return ExitCode.FINDINGS if failed and not exit_zero else ExitCode.OK
 
 
+def _report_invalid(invalid: Sequence[Any], color: str) -> None:
+    """Problems of unusable models go to stderr exactly as `validate` prints them."""
+    if invalid:
+        from threatatlas_tm.render.problems_text import render as render_problems
+
+        click.echo(render_problems(invalid, color=_use_color(color, sys.stderr)), nl=False, err=True)
+
+
+@cli.command()
+@click.argument("path", type=click.Path())
+@_gate_options
+@click.option("-f", "--format", "fmt", type=click.Choice(format_names("report")), default="md", show_default=True)
+@click.option("-o", "--output", help="Where to write (default: {product}-report.md or .docx here; - for stdout).")
+@click.option("--color", type=_COLOR_CHOICES, default="auto", show_default=True, help="Colour the problem output.")
+def report(path: str, fail_on_critical: bool | None, fail_on_unmitigated_high: bool | None, ratio: str | None,
+           query: str | None, generated_at: str | None, fmt: str, output: str | None, color: str) -> int:
+    """Write the threat-model report of one product as Markdown or DOCX.
+
+    The report holds the security gate's verdict with the same thresholds as `status`.
+    """
+    from threatatlas_tm.core.gate import StatusRequest, run_status
+    from threatatlas_tm.core.report import build_report, report_file_name
+
+    run = run_status(StatusRequest([path], _flags(fail_on_critical, fail_on_unmitigated_high, ratio), query,
+                                   None, generated_at))
+    _report_invalid(run.invalid, color)
+    if run.invalid:
+        return ExitCode.USAGE
+    if len(run.results) != 1:
+        raise UsageProblem(f"{path}: a report covers one product; found {len(run.results)} (name one model file)")
+    built = build_report(run.results[0])
+    if fmt == "docx":
+        from threatatlas_tm.render.report_docx import render_docx
+
+        data = render_docx(built)
+    else:
+        from threatatlas_tm.render.report_md import render_report
+
+        data = render_report(built).encode("utf-8")
+    target = output or report_file_name(built.model.product.name, fmt)
+    if target == "-":
+        if fmt == "docx" and sys.stdout.isatty():
+            raise UsageProblem("refusing to write a DOCX file to a terminal; use --output FILE")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        _write_bytes(target, data)
+        click.echo(f"wrote {target}", err=True)
+    return ExitCode.OK
+
+
+def _write_bytes(target: str, data: bytes) -> None:
+    try:
+        Path(target).write_bytes(data)
+    except OSError as error:
+        raise UsageProblem(f"{target}: cannot write: {error.strerror or error}") from error
+
+
 def _write(text: str, output: str | None, color: bool) -> None:
     if output is None:
         click.echo(text, nl=False, color=color)
         return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise UsageProblem(f"{output}: cannot write: {error.strerror or error}") from error
+    _write_bytes(output, text.encode("utf-8"))
 
 
 def _append(path: str, text: str) -> None:

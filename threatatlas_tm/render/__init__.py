@@ -32,6 +32,11 @@ FORMATS: dict[str, dict[str, OutputFormat]] = {
         "junit": OutputFormat("junit", "JUnit XML, one test case per gate check and product", "status_junit"),
         "gitlab": OutputFormat("gitlab", "GitLab Code Quality JSON", "status_gitlab"),
     },
+    "report": {
+        "md": OutputFormat("md", "Markdown, with Mermaid data-flow diagrams (renders on GitHub and GitLab)", "report_md"),
+        "docx": OutputFormat("docx", "Word, built from the Markdown; severity colours, repeating table headers",
+                             "report_docx"),
+    },
 }
 
 
