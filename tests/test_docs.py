@@ -56,9 +56,10 @@ def test_readme_sample_output_is_real(run_cli: Callable[..., CliResult]) -> None
     assert result.out.replace(str(tests / "readme_sample.threatmodel.yaml"), "shop.threatmodel.yaml") == sample
 
 
-def test_readme_status_formats_table_is_the_registry() -> None:
-    block = README.split("<!-- status-formats:start", 1)[1].split("<!-- status-formats:end -->", 1)[0]
-    rows = [f"| `{f.name}` | {f.summary} |" for f in FORMATS["status"].values()]
+@pytest.mark.parametrize("command", ["status", "report"])
+def test_readme_formats_tables_are_the_registry(command: str) -> None:
+    block = README.split(f"<!-- {command}-formats:start", 1)[1].split(f"<!-- {command}-formats:end -->", 1)[0]
+    rows = [f"| `{f.name}` | {f.summary} |" for f in FORMATS[command].values()]
     assert block.split("\n", 1)[1] == "| format | output |\n|---|---|\n" + "\n".join(rows) + "\n"
 
 
