@@ -208,6 +208,48 @@ def _append(path: str, text: str) -> None:
 
 
 @cli.command()
+@click.argument("models", type=click.Path(exists=True, file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--tokens", type=click.Path(dir_okay=False), help="Tokens file (threatatlas-tm token create).")
+@click.option("--no-auth", is_flag=True, help="Serve without authentication (loopback addresses only).")
+def serve(models: str, host: str, port: int, tokens: str | None, no_auth: bool) -> int:
+    """Serve the models of a folder: the hosted endpoint's URLs, report downloads, a dashboard.
+
+    A threaded server for local use; in production run the same application under gunicorn.
+    """
+    from threatatlas_tm.server.run import serve_forever
+
+    serve_forever(Path(models), host, port, Path(tokens) if tokens else None, no_auth)
+    return ExitCode.OK
+
+
+@cli.group()
+def token() -> None:
+    """Manage API tokens for the server."""
+
+
+@token.command("create")
+@click.option("--name", required=True, help="Who or what uses the token.")
+@click.option("--products", help="Comma-separated product ids it may see (default: all).")
+@click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last valid day, YYYY-MM-DD.")
+@click.option("--tokens", "tokens_file", required=True, type=click.Path(dir_okay=False),
+              help="The tokens file to add it to (created with mode 0600).")
+def token_create(name: str, products: str | None, expires: Any, tokens_file: str) -> int:
+    """Create a token: printed once; only its SHA-256 is stored."""
+    from threatatlas_tm.server.tokens import add_token
+
+    try:
+        ids = [int(p) for p in products.split(",") if p.strip()] if products else None
+    except ValueError:
+        raise UsageProblem(f"--products must be comma-separated product ids, not {products!r}") from None
+    raw = add_token(Path(tokens_file), name, ids, expires.date() if expires else None)
+    click.echo(raw)
+    click.echo(f"stored the SHA-256 of token {name!r} in {tokens_file}; the token is not shown again", err=True)
+    return ExitCode.OK
+
+
+@cli.command()
 @click.argument("path", required=False, default="threatmodel.yaml", type=click.Path())
 @click.option("--name", default="My Product", show_default=True, help="Product name.")
 @click.option("--id", "product_id", type=click.IntRange(min=1), default=1, show_default=True, help="Product id.")
@@ -261,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     from threatatlas_tm.core.source import InputError
     from threatatlas_tm.core.thresholds import ThresholdError
+    from threatatlas_tm.server.tokens import TokenFileError
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -270,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return ExitCode.USAGE
-    except (UsageProblem, InputError, ThresholdError) as error:
+    except (UsageProblem, InputError, ThresholdError, TokenFileError) as error:
         click.echo(f"threatatlas-tm: error: {error}", err=True)
         return ExitCode.USAGE
     except click.exceptions.Abort:
