@@ -84,3 +84,12 @@ def test_readme_worked_example_is_true() -> None:
     posture = evaluate(report.model, Thresholds(fail_on_unmitigated_high=True))
     assert posture.failures == ["1 high/critical threat(s) have no active mitigation"]
     assert [t.id for t in posture.unmitigated_high] == ["T-3"] and posture.mitigation_ratio == 0.25
+
+
+def test_readme_lists_every_server_route() -> None:
+    from threatatlas_tm.server.openapi import document
+
+    section = README.split("## The optional server", 1)[1].split("\n## ", 1)[0]
+    for path in document()["paths"]:
+        shown = path.replace("/download/report.md", "/download/report.md").replace("{product_id}", "{id}")
+        assert f"`GET {shown}" in section or shown.rsplit("/", 1)[-1] in section, path

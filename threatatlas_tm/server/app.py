@@ -88,6 +88,8 @@ ROUTES = (
           "The threat-model report as Word", True),
     Route("badge", re.compile(r"/api/products/(?P<id>[0-9]{1,12})/badge\.svg"), "A pass/fail badge", True),
 )
+_STAMP = "\u0000generated-at\u0000"  # a value no model can produce; replaced in each response
+_STAMP_IN_JSON = json.dumps(_STAMP)[1:-1].encode()
 _REASONS = {200: "OK", 304: "Not Modified", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
             422: "Unprocessable Entity", 500: "Internal Server Error"}
 
@@ -126,6 +128,7 @@ class Application:
         self.tokens = load_tokens(config.tokens) if config.tokens else None
         self._postures: dict[tuple[int, int, Thresholds], Posture] = {}
         self._reports: dict[tuple[int, int, Thresholds, str], tuple[bytes, str]] = {}
+        self._status_bodies: dict[tuple[int, int, Thresholds], list[bytes]] = {}
 
     # WSGI -----------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -148,7 +151,8 @@ class Application:
             raise HttpError(404, "Not Found")
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             raise HttpError(405, "Method Not Allowed", [("Allow", "GET, HEAD")])
-        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        raw_query = environ.get("QUERY_STRING", "")
+        query = dict(parse_qsl(raw_query, keep_blank_values=True)) if raw_query else {}
         headers = {"authorization": environ.get("HTTP_AUTHORIZATION", ""),
                    "if-none-match": environ.get("HTTP_IF_NONE_MATCH", "")}
         token = None if route.public else self.authenticate(headers["authorization"], html=route.name == "dashboard")
@@ -269,9 +273,19 @@ class Application:
         return Response(200, _json(document), headers=self.warnings(state))
 
     def get_security_status(self, request: Request, state: FileState) -> Response:
-        posture = self.posture(state, _thresholds(request.query))
-        document = status_document(posture, datetime.datetime.now(datetime.timezone.utc).isoformat())
-        return Response(200, _json(document), headers=[("Cache-Control", "no-store"), *self.warnings(state)])
+        thresholds = _thresholds(request.query)
+        assert state.model is not None
+        key = (state.model.product.id, state.version, thresholds)
+        template = self._status_bodies.get(key)
+        if template is None:
+            # rendered once per model version; each response only stamps its own generated_at
+            document = status_document(self.posture(state, thresholds), _STAMP)
+            if len(self._status_bodies) > 1024:
+                self._status_bodies.clear()
+            template = self._status_bodies[key] = _json(document).split(_STAMP_IN_JSON, 1)
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat().encode()
+        return Response(200, template[0] + now + template[1],
+                        headers=[("Cache-Control", "no-store"), *self.warnings(state)])
 
     def _download(self, request: Request, state: FileState, fmt: str, content_type: str) -> Response:
         assert state.model is not None
