@@ -60,7 +60,7 @@ def test_the_guides_query_string_is_accepted(run_cli: Run) -> None:
     ("fail_on_critical=maybe", "fail_on_critical must be a boolean"),
     ("min_mitigation_ratio=NaN", "min_mitigation_ratio must be a finite number"),
     ("fail_on_everything=true", "unknown parameter 'fail_on_everything'"),
-    ("fail_on_critical", "is not a query string"),
+    ("fail_on_critical", "fail_on_critical must be a boolean"),
 ])
 def test_bad_query_strings(run_cli: Run, query: str, message: str) -> None:
     result = run_cli("status", str(EXAMPLE), "--thresholds", query)
@@ -89,13 +89,16 @@ def test_threshold_sources_and_precedence(run_cli: Run, tmp_path: Path, monkeypa
     plain = run_cli("status", "shop.threatmodel.yaml")
     assert json.loads(plain.out)["thresholds"] == {"fail_on_critical": True, "fail_on_unmitigated_high": True,
                                                    "min_mitigation_ratio": 0.2}
+    monkeypatch.chdir("/")  # the config belongs to the model's repository, wherever the gate runs
+    elsewhere = run_cli("status", str(model))
+    assert json.loads(elsewhere.out)["thresholds"] == json.loads(plain.out)["thresholds"]
 
 
-def test_an_invalid_config_is_reported_like_validate(run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_invalid_config_is_reported_like_validate(run_cli: Run, tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "threatatlas.yaml").write_text("gate:\n  fail_on_critcal: true\n")
-    monkeypatch.chdir(tmp_path)
-    result = run_cli("status", str(EXAMPLE))
+    (tmp_path / "m.threatmodel.yaml").write_bytes(EXAMPLE.read_bytes())
+    result = run_cli("status", str(tmp_path / "m.threatmodel.yaml"))
     assert result.code == 2 and result.out == ""
     assert f"{tmp_path / 'threatatlas.yaml'}:2:3: error[unknown-key] unknown key 'fail_on_critcal'" in result.err
 

@@ -112,6 +112,7 @@ def status(paths: Sequence[str], fail_on_critical: bool | None, fail_on_unmitiga
     """
     from threatatlas_tm.core.gate import StatusRequest, run_status
     from threatatlas_tm.render import render, renderer_module
+    from threatatlas_tm.render.problems_text import printable
 
     flags = _flags(fail_on_critical, fail_on_unmitigated_high, ratio)
     run = run_status(StatusRequest(paths, flags, query, product, generated_at))
@@ -127,7 +128,9 @@ def status(paths: Sequence[str], fail_on_critical: bool | None, fail_on_unmitiga
             for result in run.results:
                 doc = result.document
                 verdict = "passed" if doc["pass"] else "FAILED: " + "; ".join(doc["failures"])
-                click.echo(f"threatatlas-tm: {doc['product_name']}: gate {verdict}", err=True)
+                # printable(): a product name must not start a line of its own (CI runners read
+                # workflow commands from stderr too)
+                click.echo(f"threatatlas-tm: {printable(doc['product_name'])}: gate {verdict}", err=True)
     if run.invalid:
         return ExitCode.USAGE
     failed = any(not r.document["pass"] for r in run.results)
@@ -240,9 +243,11 @@ def token_create(name: str, products: str | None, expires: Any, tokens_file: str
     from threatatlas_tm.server.tokens import add_token
 
     try:
-        ids = [int(p) for p in products.split(",") if p.strip()] if products else None
+        ids = [int(p) for p in products.split(",") if p.strip()] if products is not None else None
     except ValueError:
         raise UsageProblem(f"--products must be comma-separated product ids, not {products!r}") from None
+    if ids is not None and not ids:
+        raise UsageProblem("--products lists no product id; leave it out for a token that sees every product")
     raw = add_token(Path(tokens_file), name, ids, expires.date() if expires else None)
     click.echo(raw)
     click.echo(f"stored the SHA-256 of token {name!r} in {tokens_file}; the token is not shown again", err=True)

@@ -11,6 +11,7 @@ Both produce the same data: tests hold them to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import isfinite
 from typing import Any
 
 import yaml
@@ -52,12 +53,14 @@ def _compose(get_event: Any) -> FastDocument | None:  # noqa: C901 - one hot loo
     seq_start, seq_end = yaml.SequenceStartEvent, yaml.SequenceEndEvent
     implicit, cache = _IMPLICIT, _PLAIN_CACHE
     marks: dict[int, tuple[Any, Any]] = {}
-    stack: list[tuple[Any, bool, Any, Any]] = []
+    stack: list[tuple[Any, bool, Any, Any, bool]] = []
     current: Any = None
     in_map = False
     key: Any = _MISSING
     root: Any = _MISSING
     start: Any = None
+    flow = False
+    last_end: Any = None  # where the last value ended: a block collection ends there
     while True:
         event = get_event()
         kind = type(event)
@@ -65,6 +68,7 @@ def _compose(get_event: Any) -> FastDocument | None:  # noqa: C901 - one hot loo
             if event.anchor is not None or event.tag is not None:
                 raise _Unusual
             text = event.value
+            last_end = event.end_mark
             if in_map and key is _MISSING:
                 if text in current or text == "<<":
                     raise _Unusual
@@ -74,21 +78,26 @@ def _compose(get_event: Any) -> FastDocument | None:  # noqa: C901 - one hot loo
                 value = cache.get(text, _MISSING)
                 if value is _MISSING:
                     value = resolve_plain(text)
+                if value.__class__ is float and not isfinite(value):
+                    raise _Unusual
             else:
                 value = text
         elif kind is map_start or kind is seq_start:
             if event.anchor is not None or event.tag is not None or len(stack) >= MAX_DEPTH - 1:
                 raise _Unusual
-            stack.append((current, in_map, key, start))
+            stack.append((current, in_map, key, start, flow))
             current, in_map, key, start = ({} if kind is map_start else []), kind is map_start, _MISSING, event.start_mark
+            flow = bool(event.flow_style)
             continue
         elif kind is map_end or kind is seq_end:
+            if flow or last_end is None:
+                last_end = event.end_mark
             if in_map:
                 if key is not _MISSING:
                     raise _Unusual
-                marks[id(current)] = (start, event.end_mark)
+                marks[id(current)] = (start, last_end)
             value = current
-            current, in_map, key, start = stack.pop()
+            current, in_map, key, start, flow = stack.pop()
         elif kind is yaml.StreamEndEvent:
             return None if root is _MISSING or root is None else FastDocument(root, marks)
         elif kind is yaml.DocumentStartEvent and root is not _MISSING or kind is yaml.AliasEvent:

@@ -24,7 +24,6 @@ class StatusRequest:
     query: str | None = None
     product: int | None = None
     generated_at: str | None = None
-    cwd: Path = field(default_factory=Path.cwd)
 
 
 @dataclass(frozen=True)
@@ -33,12 +32,23 @@ class StatusRun:
     invalid: tuple[FileReport, ...]  # models or the config that could not be used, with their problems
 
 
-def _config(cwd: Path) -> tuple[GateSettings | None, str, FileReport | None]:
-    path = repository_root(cwd) / CONFIG_FILE
-    if not path.is_file():
-        return None, str(path), None
-    settings, report = load_config(path)
-    return settings, str(path), None if report.ok else report
+class _Configs:
+    """threatatlas.yaml of each model's repository (found from the model, not from the current
+    folder, so the gate does not change with where it is run), read once per repository."""
+
+    def __init__(self) -> None:
+        self.loaded: dict[Path, tuple[GateSettings | None, str, FileReport | None]] = {}
+
+    def for_model(self, model_file: str) -> tuple[GateSettings | None, str, FileReport | None]:
+        root = repository_root(Path(model_file).resolve().parent)
+        if root not in self.loaded:
+            path = root / CONFIG_FILE
+            if path.is_file():
+                settings, report = load_config(path)
+                self.loaded[root] = (settings, str(path), None if report.ok else report)
+            else:
+                self.loaded[root] = (None, str(path), None)
+        return self.loaded[root]
 
 
 def _select(models: list[ThreatModel], product: int | None) -> list[ThreatModel]:
@@ -59,17 +69,20 @@ def _select(models: list[ThreatModel], product: int | None) -> list[ThreatModel]
 def run_status(request: StatusRequest) -> StatusRun:
     query = parse_query(request.query) if request.query else {}
     stamp = generated_at(request.generated_at)
-    config, config_file, config_problems = _config(request.cwd)
-    if config_problems is not None:
-        return StatusRun((), (config_problems,))
     found = discover(request.paths)
     reports = [check_file(path) for path in found.files]
     reports += [unreadable_report(path, reason) for path, reason in found.unreadable]
-    invalid = tuple(r for r in reports if r.model is None)
+    invalid = [r for r in reports if r.model is None]
     models = _select([r.model for r in reports if r.model is not None], request.product)
+    configs = _Configs()
     results = []
     for model in models:
+        config, config_file, config_problems = configs.for_model(model.file)
+        if config_problems is not None:  # an unusable config: its models are not judged
+            if config_problems not in invalid:
+                invalid.append(config_problems)
+            continue
         resolved = resolve(request.flags, query, model.gate, model.file, config, config_file)
         posture = evaluate(model, resolved.thresholds)
         results.append(StatusResult(posture, status_document(posture, stamp), resolved.sources))
-    return StatusRun(tuple(results), invalid)
+    return StatusRun(tuple(results), tuple(invalid))

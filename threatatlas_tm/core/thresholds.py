@@ -44,7 +44,7 @@ def parse_ratio(name: str, value: str | float) -> float:
         raise ThresholdError(f"{name} must be a number between 0 and 1, not {value!r}") from None
     if not math.isfinite(ratio) or not 0.0 <= ratio <= 1.0:
         raise ThresholdError(f"{name} must be a finite number between 0 and 1, not {value!r}")
-    return ratio
+    return ratio + 0.0  # -0.0 becomes 0.0
 
 
 def parse_query(text: str) -> dict[str, Any]:
@@ -52,12 +52,8 @@ def parse_query(text: str) -> dict[str, Any]:
     from urllib.parse import parse_qsl  # only when --thresholds is given
 
     values: dict[str, Any] = {}
-    try:
-        pairs = parse_qsl(text.strip().lstrip("?"), keep_blank_values=True, strict_parsing=bool(text.strip()))
-    except ValueError:
-        raise ThresholdError(f"--thresholds: {text!r} is not a query string like "
-                             "'fail_on_critical=true&min_mitigation_ratio=0.7'") from None
-    for name, value in pairs:
+    # as lenient as the hosted API: empty pieces ('a=1&&b=1', a trailing '&') are ignored
+    for name, value in parse_qsl(text.strip().lstrip("?"), keep_blank_values=True):
         if name not in PARAMETERS:
             raise ThresholdError(f"--thresholds: unknown parameter {name!r}; known: {', '.join(PARAMETERS)}")
         values[name] = parse_ratio(name, value) if name == "min_mitigation_ratio" else parse_bool(name, value)

@@ -23,7 +23,7 @@ from threatatlas_tm.core.yamlload import YamlDocument, parse_yaml
 class FileReport:
     file: str
     problems: tuple[Problem, ...]
-    model: ThreatModel | None  # only for a schema-valid document: what the gate may evaluate
+    model: ThreatModel | None  # only for a document without errors: what the gate may evaluate
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -91,7 +91,8 @@ def _full_check(source: SourceText) -> FileReport:
     # model rules run on what the schema accepted, so one run reports both kinds of problem
     model = build_model(file, parsed.document, schema.invalid if schema.problems else None)
     problems += _model_problems(file, parsed.document, model)
-    return FileReport(file, tuple(sorted_problems(problems)), None if schema.problems else model)
+    usable = not any(p.level is Level.ERROR for p in problems)  # the gate judges only a valid model
+    return FileReport(file, tuple(sorted_problems(problems)), model if usable else None)
 
 
 def _model_problems(file: str, document: YamlDocument, model: ThreatModel) -> list[Problem]:

@@ -8,6 +8,7 @@ nesting) is stopped while reading instead of after the damage is done.
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import yaml
@@ -99,9 +100,10 @@ class _Composer:
         self.node_count = 0  # nodes written in the file
         self.alias_nodes = 0  # nodes that aliases repeat
         self.weight = 0  # node_count + alias_nodes: the size of the expanded tree so far
-        # frames: [node, weight at its start, pending key node or None, anchor]
+        # frames: [node, weight at its start, pending key node or None, anchor, flow style]
         self.stack: list[list[Any]] = []
         self.root: Node | None = None
+        self.last_end: Any = None  # where the last value ended: a block collection ends there
 
     def problem(self, span: Span, rule: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.file, span, rule, message, hint))
@@ -137,6 +139,7 @@ class _Composer:
         self.node_count += 1
         self.weight += 1
         node = Node("scalar", event.start_mark, event.end_mark, None)
+        self.last_end = event.end_mark
         node.text = text = event.value
         tag = event.tag
         if tag is None and event.implicit[0]:
@@ -150,6 +153,9 @@ class _Composer:
             node.value = text
         else:
             node.value = self.tagged(event, text)
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            self.problem(node.span, "non-finite-number", f"{text!r} is not a finite number",
+                         "write a number such as 0.7, or quote it if it is meant as text")
         if event.anchor:
             self.anchors[event.anchor] = (node, 1)
         return node
@@ -186,11 +192,13 @@ class _Composer:
         self.weight += 1
         node = Node(kind, event.start_mark, event.end_mark, {} if kind == "map" else [])
         node.children = {} if kind == "map" else []
-        self.stack.append([node, self.weight, None, getattr(event, "anchor", None)])
+        self.stack.append([node, self.weight, None, getattr(event, "anchor", None), bool(event.flow_style)])
 
     def close(self, event: Any) -> None:
-        node, start_weight, _, anchor = self.stack.pop()
-        node.end = event.end_mark
+        node, start_weight, _, anchor, flow = self.stack.pop()
+        if flow or self.last_end is None:
+            self.last_end = event.end_mark
+        node.end = self.last_end
         if node.merges:
             self.merge(node)
         if anchor:

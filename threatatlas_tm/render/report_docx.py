@@ -28,12 +28,14 @@ from lxml.etree import SubElement  # type: ignore[import-untyped]  # lxml has no
 from threatatlas_tm.core.posture import StatusResult
 from threatatlas_tm.core.report import Report, build_report
 from threatatlas_tm.render.report_md import render_report
+from threatatlas_tm.render.xmltext import xml_safe
 
 # ThreatAtlas's own report colours
 SEVERITY_COLOURS = {"critical": "B91C1C", "high": "C2410C", "medium": "B45309", "low": "377F3B"}
 TABLE_STYLE = "Light Grid Accent 1"
 MONOSPACE = "Consolas"
 LINK_COLOUR = "0563C1"
+_LINK_SCHEMES = ("https://", "http://", "mailto:")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # what Word itself writes
 _PARSE = mistune.create_markdown(renderer=None, plugins=["table"])
 Token = dict[str, Any]
@@ -77,6 +79,7 @@ def _run(p: Element, text: str, style: _Style) -> Element:
         if style.mono:
             SubElement(props, _W["sz"]).set(_W["val"], "18")
     t = SubElement(r, _W["t"])
+    text = xml_safe(text)
     t.text = text
     if text != text.strip():
         t.set(_XML_SPACE, "preserve")
@@ -166,7 +169,7 @@ class _Writer:
                     p = self.paragraph(list_style)
                     if num_id is not None:
                         num_pr = SubElement(p[0], _W["numPr"])
-                        SubElement(num_pr, _W["ilvl"]).set(_W["val"], str(level))
+                        SubElement(num_pr, _W["ilvl"]).set(_W["val"], str(min(level, 8)))  # Word has 9 levels
                         SubElement(num_pr, _W["numId"]).set(_W["val"], str(num_id))
                     self.inline(p, child["children"])
                 else:
@@ -203,8 +206,10 @@ class _Writer:
                 self.inline(p, token["children"], style.but(italic=True))
             elif kind == "codespan":
                 _run(p, token["raw"], style.but(mono=True))
-            elif kind == "link":
+            elif kind == "link" and token["attrs"]["url"].lower().startswith(_LINK_SCHEMES):
                 self.hyperlink(p, token["attrs"]["url"], _plain_all(token["children"]))
+            elif kind == "link":  # javascript:, file://… stay text: a click must not run or fetch anything
+                _run(p, _plain_all(token["children"]), style)
             elif kind == "softbreak":
                 _run(p, " ", style)
             elif kind == "linebreak":

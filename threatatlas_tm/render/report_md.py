@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import mistune
 
 from threatatlas_tm.core.model import Diagram, Element
 from threatatlas_tm.core.posture import GATE_CHECKS, StatusResult
 from threatatlas_tm.core.report import Report, build_report
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>|~#!])")
-_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-_HEADING = re.compile(r"^(\s{0,3})(#{1,6})(\s|$)")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+# CommonMark: a fence is 3+ backticks (no backtick in its info string) or 3+ tildes, and only a
+# fence of the same character, at least as long, closes it
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?!.*`)|~{3,})")
+_HEADING = re.compile(r"^( {0,3}(?:> ?)*\s{0,3})(#{1,6})(\s|$)")  # also inside block quotes
+_SETEXT = re.compile(r"^( {0,3}(?:> ?)*)([=-])(\2*\s*)$")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)  # backtick runs are maximal
+_SENTINEL = "threatatlas-tm-end-of-user-text"
+_PARSE = mistune.create_markdown(renderer=None, plugins=["table"])
 
 
 def inline(text: str) -> str:
@@ -29,22 +38,56 @@ def _escape_html_outside_code(line: str) -> str:
     return "".join([*out, line[pos:].replace("<", "\\<")])
 
 
+def _sanitise(text: str, heading_shift: int) -> str:
+    out: list[str] = []
+    fence: str | None = None  # the opening fence run while inside a fenced block
+    for line in text.strip("\n").split("\n"):
+        if fence is not None:
+            out.append(line)
+            stripped = line.strip()
+            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence) and len(line) - len(line.lstrip()) < 4:
+                fence = None
+            continue
+        opened = _FENCE_OPEN.match(line)
+        if opened:
+            fence = opened.group(1)
+            out.append(line)
+            continue
+        line = _HEADING.sub(lambda m: m.group(1) + "#" * min(6, len(m.group(2)) + heading_shift) + m.group(3), line)
+        if out and out[-1].strip() and _SETEXT.match(line):
+            line = _SETEXT.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), line)
+        out.append(_escape_html_outside_code(line))
+    if fence is not None:
+        out.append(fence)
+    return "\n".join(out)
+
+
+def _contained(markdown: str) -> bool:
+    """Parsed on its own, the text holds no raw HTML, no heading above the report's threat
+    headings, and ends where it should: a paragraph after it is still a paragraph."""
+    parsed: Any = _PARSE(markdown + "\n\n" + _SENTINEL)
+    tokens: list[dict[str, Any]] = [t for t in parsed if t["type"] != "blank_line"]
+    last: dict[str, Any] = tokens[-1] if tokens else {}
+    if last.get("type") != "paragraph" or [c.get("raw") for c in last.get("children", [])] != [_SENTINEL]:
+        return False
+    stack = list(tokens)
+    while stack:
+        token = stack.pop()
+        if token["type"] in ("block_html", "inline_html") or (token["type"] == "heading" and token["attrs"]["level"] < 4):
+            return False
+        stack.extend(token.get("children", []))
+    return True
+
+
+@lru_cache(maxsize=4096)
 def block(text: str, heading_shift: int = 3) -> str:
     """User Markdown (descriptions) kept as Markdown, but raw HTML shown as text and headings
-    pushed below the report's own, so a description cannot restructure the report."""
-    out, in_fence = [], False
-    for line in text.strip("\n").split("\n"):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            out.append(line)
-        elif in_fence:
-            out.append(line)
-        else:
-            line = _HEADING.sub(lambda m: m.group(1) + "#" * min(6, len(m.group(2)) + heading_shift) + m.group(3), line)
-            out.append(_escape_html_outside_code(line))
-    if in_fence:
-        out.append("```")
-    return "\n".join(out)
+    pushed below the report's own, so a description cannot restructure the report. Whatever
+    the rewriting misses, the parse check catches: such a text is shown as plain lines."""
+    sanitised = _sanitise(text, heading_shift)
+    if _contained(sanitised):
+        return sanitised
+    return "  \n".join(inline(line) for line in text.strip("\n").split("\n"))
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

@@ -27,7 +27,7 @@ def render(results: Sequence[StatusResult], color: bool = False) -> str:
     found = list(findings(results))
     shown = found[: MAX_ERROR_ANNOTATIONS - 1]  # the last slot is the summary line
     lines = [
-        f"::error file={escape_property(f.file)},line={f.span.line},endLine={max(f.span.line, f.span.end_line - 1)},"
+        f"::error file={escape_property(f.file)},line={f.span.line},endLine={max(f.span.line, f.span.end_line)},"
         f"title={escape_property(f.title)}::{escape_data(f.message)}"
         for f in shown
     ]

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from threatatlas_tm.core.posture import StatusResult
+from threatatlas_tm.render.xmltext import xml_safe
 
 
 def _suite(result: StatusResult) -> ET.Element:
@@ -31,4 +32,4 @@ def render(results: Sequence[StatusResult], color: bool = False) -> str:
                       failures=str(sum(len(r.posture.failures) for r in results)))
     root.extend(_suite(r) for r in results)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_safe(ET.tostring(root, encoding="unicode")) + "\n"

@@ -173,11 +173,10 @@ class Application:
         raw = credentials.strip()
         if scheme.lower() == "basic":  # browsers: any user name, the token as password
             import base64
-            import binascii
 
             try:
                 raw = base64.b64decode(raw, validate=True).decode("utf-8").partition(":")[2]
-            except (binascii.Error, UnicodeDecodeError):
+            except ValueError:  # not base64, not ASCII, not UTF-8: binascii.Error and friends
                 raw = ""
         elif scheme.lower() != "bearer":
             raise HttpError(401, "Not authenticated", challenge)
@@ -232,7 +231,8 @@ class Application:
     @staticmethod
     def warnings(state: FileState) -> Headers:
         if any(p.level.value == "error" for p in state.problems):
-            return [("Warning", f'199 threatatlas-tm "{state.path.name} has errors; serving its last good version"')]
+            # the file name stays out: header values must be Latin-1 and unquoted names could break them
+            return [("Warning", '199 threatatlas-tm "the model file has errors; serving its last good version"')]
         return []
 
     # routes ---------------------------------------------------------------------------

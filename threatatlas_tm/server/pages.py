@@ -43,8 +43,9 @@ def _row(state: FileState, posture: Posture, query: str) -> str:
 
 def dashboard(rows: Sequence[tuple[FileState, Posture]], thresholds: Thresholds, query: dict[str, str],
               health: str, now: str) -> str:
-    suffix = ("?" + urlencode(query)) if query else ""
-    shown = ", ".join(f"{k}={escape(v)}" for k, v in query.items()) or "none (add ?fail_on_critical=true&… to the URL)"
+    known = {k: v for k, v in query.items() if k in ("fail_on_critical", "fail_on_unmitigated_high", "min_mitigation_ratio")}
+    suffix = ("?" + urlencode(known)) if known else ""
+    shown = ", ".join(f"{k}={escape(v)}" for k, v in known.items()) or "none (add ?fail_on_critical=true&… to the URL)"
     body = "\n".join(_row(state, posture, escape(suffix)) for state, posture in rows) or \
         '<tr><td colspan="10">No threat models found.</td></tr>'
     return f"""<!doctype html>

@@ -50,7 +50,7 @@ def _token(entry: Any, where: str) -> Token:
     if len(entry["sha256"]) != 64 or any(c not in "0123456789abcdef" for c in entry["sha256"]):
         raise TokenFileError(f"{where}: sha256 of {entry['name']!r} is not a 64-digit lower-case hex digest")
     products = entry.get("products", "all")
-    if products != "all" and not (isinstance(products, list) and all(type(p) is int for p in products)):
+    if products != "all" and not (isinstance(products, list) and products and all(type(p) is int for p in products)):
         raise TokenFileError(f"{where}: products of {entry['name']!r} must be 'all' or a list of product ids")
     expires = entry.get("expires")
     try:
@@ -87,7 +87,8 @@ def add_token(path: Path, name: str, products: Sequence[int] | None, expires: da
     if any(t.name == name for t in tokens):
         raise TokenFileError(f"{path}: a token named {name!r} already exists")
     raw = new_token()
-    entry: dict[str, Any] = {"name": name, "sha256": digest(raw), "products": sorted(products) if products else "all"}
+    entry: dict[str, Any] = {"name": name, "sha256": digest(raw),
+                             "products": "all" if products is None else sorted(set(products))}
     if expires:
         entry["expires"] = expires.isoformat()
     existing = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None

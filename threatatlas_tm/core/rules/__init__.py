@@ -41,6 +41,7 @@ def _loader_rules() -> list[Rule]:
         Rule("yaml-syntax", "yaml", "The YAML cannot be parsed; the first syntax error is reported."),
         Rule("multi-document", "yaml", "The file holds more than one YAML document ('---')."),
         Rule("duplicate-key", "yaml", "A mapping repeats a key (YAML would silently keep one)."),
+        Rule("non-finite-number", "yaml", "An unquoted .nan or .inf: no threshold or score can be infinite or NaN."),
         Rule("unsupported-tag", "yaml", "A YAML tag other than the standard data tags, e.g. !!python/object."),
         Rule("too-deep", "yaml", "Nesting deeper than 64 levels."),
         Rule("alias-bomb", "yaml", "Aliases expand to more nodes than the file holds ('billion laughs')."),
