@@ -180,3 +180,10 @@ def test_a_model_with_loader_errors_is_never_judged(run_cli: Run, tmp_path: Path
     model.write_text(MINIMAL.replace("status: identified", "status: identified\n    status: mitigated"))
     result = run_cli("status", str(model))
     assert result.code == 2 and "error[duplicate-key]" in result.err and result.out == ""
+
+
+def test_a_broken_tokens_file_is_a_usage_error(run_cli: Run, tmp_path: Path) -> None:
+    tokens = tmp_path / "t.yaml"
+    tokens.write_text("- just a list\n")
+    result = run_cli("serve", str(EXAMPLE.parent), "--tokens", str(tokens), "--port", "0")
+    assert result.code == 2 and "expected a mapping with a 'tokens' list" in result.err

@@ -308,7 +308,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     from threatatlas_tm.core.source import InputError
     from threatatlas_tm.core.thresholds import ThresholdError
-    from threatatlas_tm.server.tokens import TokenFileError
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -318,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return ExitCode.USAGE
-    except (UsageProblem, InputError, ThresholdError, TokenFileError) as error:
+    except (UsageProblem, InputError, ThresholdError) as error:
         click.echo(f"threatatlas-tm: error: {error}", err=True)
         return ExitCode.USAGE
     except click.exceptions.Abort:

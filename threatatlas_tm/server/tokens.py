@@ -15,11 +15,13 @@ from typing import Any
 
 import yaml
 
+from threatatlas_tm.errors import UsageProblem
+
 PREFIX = "ta_"
 
 
-class TokenFileError(ValueError):
-    """The tokens file cannot be used (a start-up error)."""
+class TokenFileError(UsageProblem):
+    """The tokens file cannot be used (a start-up error, exit 2)."""
 
 
 @dataclass(frozen=True)
