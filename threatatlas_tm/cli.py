@@ -167,15 +167,10 @@ def report(path: str, fail_on_critical: bool | None, fail_on_unmitigated_high: b
         return ExitCode.USAGE
     if len(run.results) != 1:
         raise UsageProblem(f"{path}: a report covers one product; found {len(run.results)} (name one model file)")
+    from threatatlas_tm.render import report_bytes
+
     built = build_report(run.results[0])
-    if fmt == "docx":
-        from threatatlas_tm.render.report_docx import render_docx
-
-        data = render_docx(built)
-    else:
-        from threatatlas_tm.render.report_md import render_report
-
-        data = render_report(built).encode("utf-8")
+    data = report_bytes(built, fmt)
     target = output or report_file_name(built.model.product.name, fmt)
     if target == "-":
         if fmt == "docx" and sys.stdout.isatty():

@@ -9,21 +9,20 @@ from threatatlas_tm.core.yamlload import Node
 
 
 class Located(NamedTuple):
-    node: Node  # the value at the path, or the deepest node reached
+    node: Node  # the value at the path, or the deepest node reached when the path goes further
     key: Node | None  # the key node when the value is a mapping entry
-    complete: bool  # False when the walk stopped early
 
 
 def locate(root: Node, path: Iterable[str | int]) -> Located:
     node, key = root, None
     for part in path:
         if node.alias:  # inside, positions are the anchor's; the alias is where the user looks
-            return Located(node, key, False)
+            return Located(node, key)
         child = _child(node, part)
         if child is None:
-            return Located(node, key, False)
+            return Located(node, key)
         key, node = child
-    return Located(node, key, True)
+    return Located(node, key)
 
 
 def _child(node: Node, part: str | int) -> tuple[Node | None, Node] | None:

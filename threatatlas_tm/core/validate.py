@@ -60,12 +60,16 @@ def check_bytes(file: str, data: bytes) -> FileReport:
 def _check_bytes(file: str, data: bytes) -> FileReport:
     unchecked, _ = check_text(file, data, verify_utf8=False)
     found = _fast_check(unchecked) if unchecked is not None else None
-    if found is not None:
-        return found
+    return found if found is not None else check_document(file, data)
+
+
+def check_document(file: str, data: bytes, schema_name: str = "threat-model") -> FileReport:
+    """The full check, explaining every problem, against the model schema or another one of
+    ours (threatatlas.yaml's)."""
     source, problem = check_text(file, data)
     if source is None:
         return FileReport(file, (problem,) if problem else (), None)
-    return _full_check(source)
+    return _full_check(source, schema_name)
 
 
 def _fast_check(source: SourceText) -> FileReport | None:
@@ -79,12 +83,12 @@ def _fast_check(source: SourceText) -> FileReport | None:
     return FileReport(source.file, (), model)
 
 
-def _full_check(source: SourceText) -> FileReport:
+def _full_check(source: SourceText, schema_name: str) -> FileReport:
     file = source.file
     parsed = parse_yaml(source)
     if parsed.document is None:
         return FileReport(file, tuple(sorted_problems(list(parsed.problems))), None)
-    schema = check_schema(file, parsed.document)
+    schema = check_schema(file, parsed.document, schema_name)
     problems = [*parsed.problems, *schema.problems]
     if not isinstance(parsed.document.data, dict):
         return FileReport(file, tuple(sorted_problems(problems)), None)

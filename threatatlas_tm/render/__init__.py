@@ -51,3 +51,9 @@ def renderer_module(command: str, name: str) -> Any:
 def render(command: str, name: str, *args: Any, **kwargs: Any) -> str:
     text: str = renderer_module(command, name).render(*args, **kwargs)
     return text
+
+
+def report_bytes(report: Any, name: str) -> bytes:
+    """A report file's bytes in the named format (md or docx)."""
+    data: bytes = renderer_module("report", name).render_bytes(report)
+    return data

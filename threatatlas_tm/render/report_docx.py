@@ -285,6 +285,9 @@ def render_docx(report: Report) -> bytes:
     return _repack(buffer.getvalue())
 
 
+render_bytes = render_docx
+
+
 def render(results: Sequence[StatusResult], color: bool = False) -> bytes:
     if len(results) != 1:
         raise ValueError("a DOCX report holds one product")

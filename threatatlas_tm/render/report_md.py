@@ -273,5 +273,9 @@ def render_report(report: Report) -> str:
     return "\n".join(lines) + "\n" + _METHOD + "\n"
 
 
+def render_bytes(report: Report) -> bytes:
+    return render_report(report).encode("utf-8")
+
+
 def render(results: Sequence[StatusResult], color: bool = False) -> str:
     return "\n".join(render_report(build_report(result)) for result in results)

@@ -18,12 +18,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote
 
 from threatatlas_tm.core.posture import Posture, StatusResult, Thresholds, evaluate, status_document
 from threatatlas_tm.core.report import build_report, report_file_name
 from threatatlas_tm.core.thresholds import ThresholdError, parse_bool, parse_ratio
+from threatatlas_tm.render import report_bytes
 from threatatlas_tm.server import pages
 from threatatlas_tm.server.store import FileState, ModelStore, health
 from threatatlas_tm.server.tokens import Token, find, load_tokens
@@ -58,8 +59,6 @@ class HttpError(Exception):
 
 @dataclass(frozen=True)
 class Request:
-    method: str
-    path: str
     query: dict[str, str]
     headers: dict[str, str]
     token: Token | None  # the caller's token; None when authentication is off
@@ -115,6 +114,21 @@ def _thresholds(query: dict[str, str]) -> Thresholds:
     return Thresholds(**values)
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+_CACHE_LIMIT = 1024
+
+
+def _remember(cache: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """A bounded cache: emptied when full (models change rarely; a refill is cheap)."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        value = cache[key] = make()
+    return value
+
+
 def content_disposition(file_name: str) -> str:
     """RFC 6266 with an RFC 5987 filename* so names beyond Latin-1 survive."""
     fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in file_name)
@@ -126,9 +140,10 @@ class Application:
         self.config = config
         self.store = ModelStore(config.models, config.interval)
         self.tokens = load_tokens(config.tokens) if config.tokens else None
-        self._postures: dict[tuple[int, int, Thresholds], Posture] = {}
-        self._reports: dict[tuple[int, int, Thresholds, str], tuple[bytes, str]] = {}
-        self._status_bodies: dict[tuple[int, int, Thresholds], list[bytes]] = {}
+        # keyed by the model's generation (unique across the store) and the thresholds
+        self._postures: dict[tuple[int, Thresholds], Posture] = {}
+        self._reports: dict[tuple[int, Thresholds, str], tuple[bytes, str]] = {}
+        self._status_bodies: dict[tuple[int, Thresholds], list[bytes]] = {}
 
     # WSGI -----------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -156,7 +171,7 @@ class Application:
         headers = {"authorization": environ.get("HTTP_AUTHORIZATION", ""),
                    "if-none-match": environ.get("HTTP_IF_NONE_MATCH", "")}
         token = None if route.public else self.authenticate(headers["authorization"], html=route.name == "dashboard")
-        request = Request(environ["REQUEST_METHOD"], path, query, headers, token)
+        request = Request(query, headers, token)
         handler: Callable[..., Response] = getattr(self, "get_" + route.name)
         if route.product_scoped:
             return handler(request, self.product(int(match["id"]), token))
@@ -198,35 +213,18 @@ class Application:
 
     # evaluation, cached per model version -------------------------------------------------
     def posture(self, state: FileState, thresholds: Thresholds) -> Posture:
-        assert state.model is not None
-        key = (state.model.product.id, state.version, thresholds)
-        posture = self._postures.get(key)
-        if posture is None:
-            if len(self._postures) > 1024:
-                self._postures.clear()
-            posture = self._postures[key] = evaluate(state.model, thresholds)
-        return posture
+        model = state.model
+        assert model is not None
+        return _remember(self._postures, (state.version, thresholds), lambda: evaluate(model, thresholds))
 
     def report(self, state: FileState, thresholds: Thresholds, fmt: str) -> tuple[bytes, str]:
-        assert state.model is not None
-        key = (state.model.product.id, state.version, thresholds, fmt)
-        cached = self._reports.get(key)
-        if cached is None:
-            posture = self.posture(state, thresholds)
-            stamp = datetime.datetime.fromtimestamp(state.stamp[0] / 1e9, datetime.timezone.utc).isoformat()
-            built = build_report(StatusResult(posture, status_document(posture, stamp)))
-            if fmt == "docx":
-                from threatatlas_tm.render.report_docx import render_docx
+        return _remember(self._reports, (state.version, thresholds, fmt), lambda: self._render(state, thresholds, fmt))
 
-                body = render_docx(built)
-            else:
-                from threatatlas_tm.render.report_md import render_report
-
-                body = render_report(built).encode("utf-8")
-            if len(self._reports) > 256:
-                self._reports.clear()
-            cached = self._reports[key] = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-        return cached
+    def _render(self, state: FileState, thresholds: Thresholds, fmt: str) -> tuple[bytes, str]:
+        posture = self.posture(state, thresholds)
+        stamp = datetime.datetime.fromtimestamp(state.stamp[0] / 1e9, datetime.timezone.utc).isoformat()
+        body = report_bytes(build_report(StatusResult(posture, status_document(posture, stamp))), fmt)
+        return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
     @staticmethod
     def warnings(state: FileState) -> Headers:
@@ -274,15 +272,9 @@ class Application:
 
     def get_security_status(self, request: Request, state: FileState) -> Response:
         thresholds = _thresholds(request.query)
-        assert state.model is not None
-        key = (state.model.product.id, state.version, thresholds)
-        template = self._status_bodies.get(key)
-        if template is None:
-            # rendered once per model version; each response only stamps its own generated_at
-            document = status_document(self.posture(state, thresholds), _STAMP)
-            if len(self._status_bodies) > 1024:
-                self._status_bodies.clear()
-            template = self._status_bodies[key] = _json(document).split(_STAMP_IN_JSON, 1)
+        # rendered once per model version; each response only stamps its own generated_at
+        template = _remember(self._status_bodies, (state.version, thresholds), lambda: _json(
+            status_document(self.posture(state, thresholds), _STAMP)).split(_STAMP_IN_JSON, 1))
         now = datetime.datetime.now(datetime.timezone.utc).isoformat().encode()
         return Response(200, template[0] + now + template[1],
                         headers=[("Cache-Control", "no-store"), *self.warnings(state)])

@@ -72,7 +72,7 @@ class ModelStore:
                 files[path] = old
                 continue
             report = check_file(path)
-            model = report.model if report.ok else None
+            model = report.model  # None unless the file is valid
             if model is not None:
                 files[path] = FileState(path, stamp or (0, 0), model, report.problems, next(self._generations))
             else:  # keep serving the last good version
